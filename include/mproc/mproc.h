@@ -1,0 +1,368 @@
+/*
+ * mproc.h -- the C ABI of mproc.
+ *
+ * mproc gives C, C++ and every language with an FFI what Python's multiprocessing and
+ * threading give Python. Every object lives in POSIX shared memory and can be attached by
+ * name from any process, in any language.
+ *
+ * Conventions that hold for every function below unless its comment says otherwise:
+ *
+ *  - Return value: MPROC_OK (0) or a negative MPROC_E* code. Results come back through
+ *    out-parameters, which are written only on success. mproc_last_error() then gives
+ *    the calling thread's message for its last failure (what, which object, which errno).
+ *  - Handles are opaque. A NULL, closed or wrong-kind handle gives MPROC_EBADHANDLE
+ *    (best effort after close: the memory of a closed handle may be reused).
+ *    Every handle is safe to use from many threads at once.
+ *  - Names: 1 to MPROC_NAME_MAX characters from [A-Za-z0-9_.-], not "." or "..".
+ *    A bad name is MPROC_EINVAL and never reaches the file system. The object lives in
+ *    /dev/shm as "mproc.<name>". Passing NULL as the name of a create call makes an
+ *    anonymous object: it gets a unique generated name (see mproc_<kind>_name), is
+ *    inherited across fork(), can be opened by that name from any process, and its name is
+ *    unlinked when the creating process closes its handle.
+ *  - Timeouts are a double in seconds, as in Python: negative waits forever, 0 tries once,
+ *    NaN is MPROC_EINVAL. Every call that can block takes one. Closing a handle wakes the
+ *    calls blocked on that same handle; they return MPROC_ECLOSED.
+ *  - Process death is normal: a Lock or RLock whose owning process died is handed to the
+ *    next acquirer with MPROC_EOWNERDEAD (the lock is then held by the caller).
+ *  - Linux only (futex). Owners are identified by process id within one pid namespace.
+ */
+#ifndef MPROC_MPROC_H
+#define MPROC_MPROC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(MPROC_STATIC)
+#define MPROC_API
+#elif defined(MPROC_BUILDING)
+#define MPROC_API __attribute__((visibility("default")))
+#else
+#define MPROC_API
+#endif
+
+/* ---- Version ---------------------------------------------------------------------- */
+
+#define MPROC_VERSION_MAJOR 0
+#define MPROC_VERSION_MINOR 1
+#define MPROC_VERSION_PATCH 0
+#define MPROC_VERSION_STRING "0.1.0"
+/* One number that grows with every release: major * 10000 + minor * 100 + patch. */
+#define MPROC_VERSION_NUMBER \
+    (MPROC_VERSION_MAJOR * 10000 + MPROC_VERSION_MINOR * 100 + MPROC_VERSION_PATCH)
+
+/* The version of the library loaded at run time, as "MAJOR.MINOR.PATCH". Never fails;
+ * the string is static. Compare with MPROC_VERSION_STRING to detect a header/library
+ * mismatch. */
+MPROC_API const char *mproc_version(void);
+
+/* The run-time version as MPROC_VERSION_NUMBER computes it. Never fails. */
+MPROC_API int mproc_version_number(void);
+
+/* ---- Errors ----------------------------------------------------------------------- */
+
+#define MPROC_OK 0
+#define MPROC_EINVAL (-1)     /* an argument is invalid (bad name, NULL out-pointer, NaN) */
+#define MPROC_EBADHANDLE (-2) /* NULL, closed or wrong-kind handle */
+#define MPROC_ETIMEDOUT (-3)  /* the timeout passed before the call could complete */
+#define MPROC_EEMPTY (-4)     /* nothing to take (non-blocking get on an empty object) */
+#define MPROC_EFULL (-5)      /* no room (non-blocking put, too many waiters) */
+#define MPROC_ECLOSED (-6)    /* the handle was closed while the call was blocked */
+#define MPROC_EOWNERDEAD (-7) /* acquired, but the previous owner process died holding it */
+#define MPROC_ENOTFOUND (-8)  /* no object of that name */
+#define MPROC_EEXIST (-9)     /* an object of that name exists already */
+#define MPROC_EKIND (-10)     /* the name holds another kind of object, or not an mproc one */
+#define MPROC_EVERSION (-11)  /* the name holds an object of another layout version */
+#define MPROC_ETOOBIG (-12)   /* a size or value is over its limit, or a buffer too small */
+#define MPROC_ENOTOWNER (-13) /* the caller does not hold the lock (or it is not held) */
+#define MPROC_EOVERFLOW (-14) /* released more times than acquired / counter would overflow */
+#define MPROC_EBROKEN (-15)   /* the barrier is broken (aborted, timed out, action failed) */
+#define MPROC_ENOMEM (-16)    /* out of memory */
+#define MPROC_EPERM (-17)     /* permission denied by the operating system */
+#define MPROC_ESYSTEM (-18)   /* another operating-system error; errno in the message */
+
+/* A static, human-readable sentence for a code ("timed out"). Unknown codes give
+ * "unknown error". Never fails, never NULL. */
+MPROC_API const char *mproc_strerror(int code);
+
+/* The code's macro name as a static string ("MPROC_ETIMEDOUT"); "MPROC_UNKNOWN" for an
+ * unknown code. Never fails, never NULL. */
+MPROC_API const char *mproc_errname(int code);
+
+/* The calling thread's message for its last failed mproc call, for example
+ * "lock 'jobs': open: no object of that name". Empty string if there was none. The
+ * pointer stays valid until the thread's next mproc call. Never NULL. */
+MPROC_API const char *mproc_last_error(void);
+
+/* ---- Options for creating objects ------------------------------------------------- */
+
+/* The longest name accepted, in bytes, without the terminating NUL. */
+#define MPROC_NAME_MAX 200
+
+/* Option flag: if the name exists already, open it (checking its kind and version)
+ * instead of failing with MPROC_EEXIST. The creation arguments (value, parties, lock) of
+ * an existing object are not compared. */
+#define MPROC_OPEN_EXISTING 0x1u
+
+/* Creation options. Always initialise with mproc_options_init() and then set fields, so
+ * that a program built against this header keeps working when fields are added. */
+typedef struct mproc_options {
+    size_t size;              /* sizeof(mproc_options_t); set by mproc_options_init */
+    unsigned int flags;       /* MPROC_OPEN_EXISTING or 0 (the default) */
+    unsigned int permissions; /* mode bits of a named object; default 0600 */
+} mproc_options_t;
+
+/* Fills *opts with the defaults. MPROC_EINVAL if opts is NULL. Wherever a create call
+ * takes `const mproc_options_t *opts`, NULL means the defaults. */
+MPROC_API int mproc_options_init(mproc_options_t *opts);
+
+/* ---- Lock ------------------------------------------------------------------------- */
+/* A non-recursive lock, like multiprocessing.Lock: any thread of any process may release
+ * it once it is held. Uncontended acquire and release make no system call. */
+
+typedef struct mproc_lock mproc_lock_t;
+
+/* Creates a lock (unlocked). name NULL = anonymous. Errors: MPROC_EINVAL (bad name,
+ * NULL out), MPROC_EEXIST (unless MPROC_OPEN_EXISTING), MPROC_EKIND/MPROC_EVERSION (with
+ * MPROC_OPEN_EXISTING and another object there), MPROC_EPERM, MPROC_ESYSTEM.
+ * Ownership: the caller owns *out and closes it with mproc_lock_close. */
+MPROC_API int mproc_lock_create(const char *name, const mproc_options_t *opts, mproc_lock_t **out);
+
+/* Opens an existing lock by name. Waits (a few seconds at most) for a creator that is
+ * still initialising it. Errors: MPROC_EINVAL, MPROC_ENOTFOUND, MPROC_EKIND,
+ * MPROC_EVERSION, MPROC_ETIMEDOUT (creator still initialising), MPROC_EPERM,
+ * MPROC_ESYSTEM. Ownership as for create. */
+MPROC_API int mproc_lock_open(const char *name, mproc_lock_t **out);
+
+/* Releases the handle (not the lock): wakes calls blocked on this handle with
+ * MPROC_ECLOSED, waits for them to leave, then frees it. The shared object lives on while
+ * other handles or the name exist. If this process created the object anonymously, its
+ * name is unlinked. Errors: MPROC_EBADHANDLE. */
+MPROC_API int mproc_lock_close(mproc_lock_t *lock);
+
+/* Removes the name; processes that have the lock open keep using it. Errors: MPROC_EINVAL,
+ * MPROC_ENOTFOUND, MPROC_EKIND (the name holds another kind: nothing is removed). */
+MPROC_API int mproc_lock_unlink(const char *name);
+
+/* Copies the object's name (without the "mproc." prefix) with its NUL into buf.
+ * Errors: MPROC_EBADHANDLE, MPROC_EINVAL (buf NULL), MPROC_ETOOBIG (len too small). */
+MPROC_API int mproc_lock_name(const mproc_lock_t *lock, char *buf, size_t len);
+
+/* Acquires the lock. Blocks up to timeout seconds. Returns MPROC_OK, or MPROC_EOWNERDEAD
+ * when the lock was taken over from a process that died holding it (the caller now holds
+ * it; data it protects may be half-updated). Errors: MPROC_ETIMEDOUT, MPROC_ECLOSED,
+ * MPROC_EINVAL (NaN timeout), MPROC_EBADHANDLE. A dead owner is detected within 100 ms. */
+MPROC_API int mproc_lock_acquire(mproc_lock_t *lock, double timeout);
+
+/* Releases the lock, waking one waiter if any. Never blocks. Errors: MPROC_ENOTOWNER (the
+ * lock is not held), MPROC_EBADHANDLE. */
+MPROC_API int mproc_lock_release(mproc_lock_t *lock);
+
+/* *locked = 1 if the lock is held by anyone, else 0. Never blocks. */
+MPROC_API int mproc_lock_locked(const mproc_lock_t *lock, int *locked);
+
+/* ---- RLock ------------------------------------------------------------------------ */
+/* A recursive lock, like multiprocessing.RLock: the owning thread may acquire it again;
+ * it is free once released as many times as acquired; only the owner may release. */
+
+typedef struct mproc_rlock mproc_rlock_t;
+
+/* Create, open, close, unlink, name: as for mproc_lock_*. */
+MPROC_API int mproc_rlock_create(const char *name, const mproc_options_t *opts,
+                                 mproc_rlock_t **out);
+MPROC_API int mproc_rlock_open(const char *name, mproc_rlock_t **out);
+MPROC_API int mproc_rlock_close(mproc_rlock_t *rlock);
+MPROC_API int mproc_rlock_unlink(const char *name);
+MPROC_API int mproc_rlock_name(const mproc_rlock_t *rlock, char *buf, size_t len);
+
+/* Acquires the lock, or adds one level if the calling thread owns it already. Blocking,
+ * MPROC_EOWNERDEAD and errors as mproc_lock_acquire; MPROC_EOVERFLOW past 2^32-1 levels. */
+MPROC_API int mproc_rlock_acquire(mproc_rlock_t *rlock, double timeout);
+
+/* Drops one level; the lock is free when the count reaches 0. Never blocks.
+ * Errors: MPROC_ENOTOWNER (the calling thread does not own it), MPROC_EBADHANDLE. */
+MPROC_API int mproc_rlock_release(mproc_rlock_t *rlock);
+
+/* *count = the recursion level if the calling thread owns the lock, else 0. */
+MPROC_API int mproc_rlock_count(const mproc_rlock_t *rlock, unsigned int *count);
+
+/* *owned = 1 if the calling thread owns the lock, else 0. */
+MPROC_API int mproc_rlock_is_owned(const mproc_rlock_t *rlock, int *owned);
+
+/* ---- Semaphore and BoundedSemaphore ----------------------------------------------- */
+/* A counting semaphore, like multiprocessing.Semaphore. A bounded one (created with
+ * mproc_bounded_semaphore_create) refuses to be released above its initial value. */
+
+typedef struct mproc_semaphore mproc_semaphore_t;
+
+/* Creates a semaphore with the given initial value. Errors as mproc_lock_create, and
+ * MPROC_ETOOBIG if value > MPROC_SEMAPHORE_VALUE_MAX. */
+#define MPROC_SEMAPHORE_VALUE_MAX 0x7fffffffu
+MPROC_API int mproc_semaphore_create(const char *name, unsigned int value,
+                                     const mproc_options_t *opts, mproc_semaphore_t **out);
+
+/* Creates a bounded semaphore: its value never exceeds the initial value. */
+MPROC_API int mproc_bounded_semaphore_create(const char *name, unsigned int value,
+                                             const mproc_options_t *opts, mproc_semaphore_t **out);
+
+/* Open (either variant), close, unlink, name: as for mproc_lock_*. */
+MPROC_API int mproc_semaphore_open(const char *name, mproc_semaphore_t **out);
+MPROC_API int mproc_semaphore_close(mproc_semaphore_t *sem);
+MPROC_API int mproc_semaphore_unlink(const char *name);
+MPROC_API int mproc_semaphore_name(const mproc_semaphore_t *sem, char *buf, size_t len);
+
+/* Decrements the value, blocking up to timeout seconds while it is 0.
+ * Errors: MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. */
+MPROC_API int mproc_semaphore_acquire(mproc_semaphore_t *sem, double timeout);
+
+/* Adds n (>= 1) to the value and wakes up to n waiters. Never blocks. Errors: MPROC_EINVAL
+ * (n == 0), MPROC_EOVERFLOW (a bounded semaphore would go above its initial value, or the
+ * value above MPROC_SEMAPHORE_VALUE_MAX; the value is unchanged), MPROC_EBADHANDLE. */
+MPROC_API int mproc_semaphore_release(mproc_semaphore_t *sem, unsigned int n);
+
+/* *value = the current value (a snapshot). */
+MPROC_API int mproc_semaphore_value(const mproc_semaphore_t *sem, unsigned int *value);
+
+/* *bound = the maximum value of a bounded semaphore, or 0 for an unbounded one. */
+MPROC_API int mproc_semaphore_bound(const mproc_semaphore_t *sem, unsigned int *bound);
+
+/* ---- Event ------------------------------------------------------------------------ */
+/* A flag that processes wait for, like multiprocessing.Event. */
+
+typedef struct mproc_event mproc_event_t;
+
+/* Create (unset), open, close, unlink, name: as for mproc_lock_*. */
+MPROC_API int mproc_event_create(const char *name, const mproc_options_t *opts,
+                                 mproc_event_t **out);
+MPROC_API int mproc_event_open(const char *name, mproc_event_t **out);
+MPROC_API int mproc_event_close(mproc_event_t *event);
+MPROC_API int mproc_event_unlink(const char *name);
+MPROC_API int mproc_event_name(const mproc_event_t *event, char *buf, size_t len);
+
+/* Sets the flag and wakes every waiter. Never blocks; no system call if nobody waits. */
+MPROC_API int mproc_event_set(mproc_event_t *event);
+
+/* Clears the flag. Never blocks. */
+MPROC_API int mproc_event_clear(mproc_event_t *event);
+
+/* *is_set = 1 if the flag is set, else 0. */
+MPROC_API int mproc_event_is_set(const mproc_event_t *event, int *is_set);
+
+/* Returns MPROC_OK once the flag is set (at once if it is). A set that happens while the
+ * caller waits is never missed, even if the flag is cleared again at once. Errors:
+ * MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. */
+MPROC_API int mproc_event_wait(mproc_event_t *event, double timeout);
+
+/* ---- Condition -------------------------------------------------------------------- */
+/* A condition variable, like multiprocessing.Condition, over a Lock, an RLock, or an RLock
+ * of its own. The condition records the name of its lock, so mproc_condition_open attaches
+ * both. Waiters are woken in arrival order; a waiter whose process died is skipped by
+ * notify, so its death never swallows a notification meant for a live waiter. */
+
+typedef struct mproc_condition mproc_condition_t;
+
+/* The most threads, over all processes, that may wait on one condition at once. */
+#define MPROC_CONDITION_MAX_WAITERS 1024
+
+/* Creates a condition with an RLock of its own. Errors as mproc_lock_create. */
+MPROC_API int mproc_condition_create(const char *name, const mproc_options_t *opts,
+                                     mproc_condition_t **out);
+
+/* Creates a condition over an existing Lock / RLock. The caller keeps ownership of the lock
+ * handle; the condition opens the lock by name for itself. Errors as mproc_lock_create,
+ * MPROC_EBADHANDLE for a bad lock handle. */
+MPROC_API int mproc_condition_create_with_lock(const char *name, mproc_lock_t *lock,
+                                               const mproc_options_t *opts,
+                                               mproc_condition_t **out);
+MPROC_API int mproc_condition_create_with_rlock(const char *name, mproc_rlock_t *rlock,
+                                                const mproc_options_t *opts,
+                                                mproc_condition_t **out);
+
+/* Opens a condition and its lock by name. Errors as mproc_lock_open; MPROC_ENOTFOUND if
+ * the condition's lock has been unlinked and its creator closed it. */
+MPROC_API int mproc_condition_open(const char *name, mproc_condition_t **out);
+MPROC_API int mproc_condition_close(mproc_condition_t *cond);
+/* Removes the condition's name (not the name of a lock it was created over). */
+MPROC_API int mproc_condition_unlink(const char *name);
+MPROC_API int mproc_condition_name(const mproc_condition_t *cond, char *buf, size_t len);
+
+/* Acquire / release the condition's lock: as mproc_lock_* or mproc_rlock_*. */
+MPROC_API int mproc_condition_acquire(mproc_condition_t *cond, double timeout);
+MPROC_API int mproc_condition_release(mproc_condition_t *cond);
+
+/* Releases the lock (all levels of an RLock), waits until notified or timeout, then
+ * re-acquires the lock (waiting as long as that takes) before returning, in every case.
+ * Returns MPROC_OK when notified. Errors: MPROC_ENOTOWNER (the caller does not hold the
+ * lock: nothing is released), MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EFULL (more than
+ * MPROC_CONDITION_MAX_WAITERS waiters), MPROC_EOWNERDEAD (notified or timed out, and the
+ * lock was re-acquired from a process that died holding it), MPROC_EINVAL. */
+MPROC_API int mproc_condition_wait(mproc_condition_t *cond, double timeout);
+
+/* A predicate for mproc_condition_wait_for: returns non-zero when the wait is over. */
+typedef int (*mproc_predicate_fn)(void *arg);
+
+/* Waits until predicate(arg) returns non-zero, calling it with the lock held, first
+ * before waiting. Returns MPROC_OK once it is true, MPROC_ETIMEDOUT if still false when
+ * the timeout passes; other errors as mproc_condition_wait. MPROC_EINVAL if predicate is
+ * NULL. */
+MPROC_API int mproc_condition_wait_for(mproc_condition_t *cond, mproc_predicate_fn predicate,
+                                       void *arg, double timeout);
+
+/* Wakes up to n waiters (the longest waiting first). The caller must hold the lock.
+ * Never blocks. Errors: MPROC_ENOTOWNER, MPROC_EBADHANDLE. */
+MPROC_API int mproc_condition_notify(mproc_condition_t *cond, unsigned int n);
+
+/* Wakes every waiter. The caller must hold the lock. */
+MPROC_API int mproc_condition_notify_all(mproc_condition_t *cond);
+
+/* ---- Barrier ---------------------------------------------------------------------- */
+/* A barrier for a fixed number of parties, like threading.Barrier, across processes. */
+
+typedef struct mproc_barrier mproc_barrier_t;
+
+/* The most parties a barrier may have. */
+#define MPROC_BARRIER_MAX_PARTIES 0xffffu
+
+/* Creates a barrier for `parties` (1 .. MPROC_BARRIER_MAX_PARTIES) parties. Errors as
+ * mproc_lock_create; MPROC_EINVAL for 0 parties, MPROC_ETOOBIG for too many. */
+MPROC_API int mproc_barrier_create(const char *name, unsigned int parties,
+                                   const mproc_options_t *opts, mproc_barrier_t **out);
+MPROC_API int mproc_barrier_open(const char *name, mproc_barrier_t **out);
+MPROC_API int mproc_barrier_close(mproc_barrier_t *barrier);
+MPROC_API int mproc_barrier_unlink(const char *name);
+MPROC_API int mproc_barrier_name(const mproc_barrier_t *barrier, char *buf, size_t len);
+
+/* The action a barrier runs once all parties arrived, before any is released: return 0
+ * on success; non-zero breaks the barrier (like an exception in Python's action). */
+typedef int (*mproc_barrier_action_fn)(void *arg);
+
+/* Sets this handle's action (NULL for none). The action runs in the process and thread
+ * of the last party to arrive, if that party's handle has one. */
+MPROC_API int mproc_barrier_set_action(mproc_barrier_t *barrier, mproc_barrier_action_fn action,
+                                       void *arg);
+
+/* Waits until all parties have called wait. *index (may be NULL) gets the arrival order
+ * 0 .. parties-1. Errors: MPROC_EBROKEN (broken by abort, by a timeout of another party, by
+ * a failed action, by a reset while waiting, or by the death of the process running the
+ * action), MPROC_ETIMEDOUT (this call timed out; the barrier is now broken, as in Python),
+ * MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. A party that dies after arriving still
+ * counts as arrived. */
+MPROC_API int mproc_barrier_wait(mproc_barrier_t *barrier, double timeout, unsigned int *index);
+
+/* Returns the barrier to its empty, unbroken state; parties waiting get MPROC_EBROKEN. */
+MPROC_API int mproc_barrier_reset(mproc_barrier_t *barrier);
+
+/* Breaks the barrier: waiters and later callers of wait get MPROC_EBROKEN until reset. */
+MPROC_API int mproc_barrier_abort(mproc_barrier_t *barrier);
+
+MPROC_API int mproc_barrier_parties(const mproc_barrier_t *barrier, unsigned int *parties);
+MPROC_API int mproc_barrier_n_waiting(const mproc_barrier_t *barrier, unsigned int *n);
+MPROC_API int mproc_barrier_broken(const mproc_barrier_t *barrier, int *broken);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MPROC_MPROC_H */

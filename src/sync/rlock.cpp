@@ -1,0 +1,22 @@
+#include "sync/rlock.hpp"
+
+namespace mproc::core::sync {
+
+RLock RLock::create(std::string_view name, const shm::CreateOptions &options) {
+    return RLock(create_segment(name, options, [](RLockLayout &) {}));
+}
+
+RLock RLock::open(std::string_view name) {
+    return RLock(open_segment(name));
+}
+
+Status RLock::acquire(const Deadline &deadline) noexcept {
+    WaitGate::Pass pass(gate_);
+    return mutex().acquire(deadline, &gate_);
+}
+
+void RLock::close() noexcept {
+    gate_.close([this] { mutex().wake_all(); });
+}
+
+}  // namespace mproc::core::sync
