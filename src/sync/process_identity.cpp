@@ -4,14 +4,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
-
-namespace mproc::core::sync {
-
-namespace {
+namespace mproc::core::sync::detail {
 
 std::atomic<std::uint32_t> cached_pid{0};
-thread_local std::uint32_t cached_tid = 0;
+thread_local std::uint32_t cached_tid __attribute__((tls_model("initial-exec"))) = 0;
+
+namespace {
 
 // Runs in the child of fork(), in the only thread that survives it: the thread that
 // called fork, whose cached tid is its parent's.
@@ -30,22 +28,17 @@ void register_fork_handler_once() {
 
 }  // namespace
 
-std::uint32_t current_pid() noexcept {
-    std::uint32_t pid = cached_pid.load(std::memory_order_relaxed);
-    if (pid == 0) {
-        register_fork_handler_once();
-        pid = static_cast<std::uint32_t>(::getpid());
-        cached_pid.store(pid, std::memory_order_relaxed);
-    }
+std::uint32_t load_pid() noexcept {
+    register_fork_handler_once();
+    auto pid = static_cast<std::uint32_t>(::getpid());
+    cached_pid.store(pid, std::memory_order_relaxed);
     return pid;
 }
 
-std::uint32_t current_tid() noexcept {
-    if (cached_tid == 0) {
-        register_fork_handler_once();
-        cached_tid = static_cast<std::uint32_t>(::syscall(SYS_gettid));
-    }
+std::uint32_t load_tid() noexcept {
+    register_fork_handler_once();
+    cached_tid = static_cast<std::uint32_t>(::syscall(SYS_gettid));
     return cached_tid;
 }
 
-}  // namespace mproc::core::sync
+}  // namespace mproc::core::sync::detail

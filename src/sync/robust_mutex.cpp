@@ -15,19 +15,6 @@ constexpr std::int64_t kLivenessPeriodNs = 20 * 1000 * 1000;
 
 }  // namespace
 
-bool RobustMutex::try_take(std::uint32_t expected, std::uint32_t desired) noexcept {
-    if (!state_->word.compare_exchange_strong(expected, desired, std::memory_order_acquire,
-                                              std::memory_order_relaxed)) {
-        return false;
-    }
-    state_->owner_tid.store(current_tid(), std::memory_order_relaxed);
-    return true;
-}
-
-bool RobustMutex::try_acquire_free() noexcept {
-    return try_take(0, current_pid());
-}
-
 Status RobustMutex::acquire(const Deadline &deadline, const WaitGate *gate) noexcept {
     const std::uint32_t me = current_pid();
     if (try_take(0, me)) return kOk;
@@ -75,14 +62,6 @@ Status RobustMutex::acquire(const Deadline &deadline, const WaitGate *gate) noex
         if (owner == me) until = deadline.is_forever() ? -1 : deadline.at_ns();
         futex_wait(state_->word, v, until);
     }
-}
-
-Status RobustMutex::release() noexcept {
-    state_->owner_tid.store(0, std::memory_order_relaxed);
-    std::uint32_t previous = state_->word.exchange(0, std::memory_order_release);
-    if (previous == 0) return kNotOwner;
-    if (previous & kWaitersBit) futex_wake(state_->word, 1);
-    return kOk;
 }
 
 bool RobustMutex::held_by_caller() const noexcept {

@@ -11,6 +11,8 @@
 
 #include "error.hpp"
 #include "sync/deadline.hpp"
+#include "sync/futex.hpp"
+#include "sync/process_identity.hpp"
 #include "sync/robust_mutex_layout.hpp"
 #include "sync/wait_gate.hpp"
 
@@ -21,14 +23,21 @@ class RobustMutex {
     explicit RobustMutex(RobustMutexState &state) noexcept : state_(&state) {}
 
     // Takes a free mutex with one compare-and-swap; false if it is held. No system call.
-    bool try_acquire_free() noexcept;
+    // Inline: this is the whole uncontended path.
+    bool try_acquire_free() noexcept { return try_take(0, current_pid()); }
 
     // kOk, kOwnerDead (acquired from a dead owner), kTimedOut, or kClosed (gate closed;
     // gate may be null).
     Status acquire(const Deadline &deadline, const WaitGate *gate) noexcept;
 
     // kOk, or kNotOwner if the mutex was not held. Wakes one sleeper if there may be one.
-    Status release() noexcept;
+    Status release() noexcept {
+        state_->owner_tid.store(0, std::memory_order_relaxed);
+        std::uint32_t previous = state_->word.exchange(0, std::memory_order_release);
+        if (previous == 0) return kNotOwner;
+        if (previous & kWaitersBit) futex_wake(state_->word, 1);
+        return kOk;
+    }
 
     bool locked() const noexcept { return state_->word.load(std::memory_order_relaxed) != 0; }
 
@@ -39,7 +48,14 @@ class RobustMutex {
     void wake_all() noexcept;
 
   private:
-    bool try_take(std::uint32_t expected, std::uint32_t desired) noexcept;
+    bool try_take(std::uint32_t expected, std::uint32_t desired) noexcept {
+        if (!state_->word.compare_exchange_strong(expected, desired, std::memory_order_acquire,
+                                                  std::memory_order_relaxed)) {
+            return false;
+        }
+        state_->owner_tid.store(current_tid(), std::memory_order_relaxed);
+        return true;
+    }
 
     RobustMutexState *state_;
 };
