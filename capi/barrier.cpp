@@ -51,7 +51,7 @@ int mproc_barrier_wait(mproc_barrier_t *barrier, double timeout, unsigned int *i
     std::uint32_t arrival = 0;
     int status = h->rep->wait(Deadline::after(timeout), &arrival);
     if (status == MPROC_OK && index != nullptr) *index = arrival;
-    return capi::report(status, "barrier", h->rep->name(), "wait");
+    return capi::report(status, "barrier", h->name, "wait");
 }
 
 int mproc_barrier_reset(mproc_barrier_t *barrier) {

@@ -61,22 +61,20 @@ int mproc_condition_acquire(mproc_condition_t *cond, double timeout) {
     mproc_condition *h = capi::live(cond);
     if (h == nullptr) return capi::bad_handle("mproc_condition_acquire");
     if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_condition_acquire");
-    return capi::report(h->rep->acquire(Deadline::after(timeout)), "condition", h->rep->name(),
-                        "acquire");
+    return capi::report(h->rep->acquire(Deadline::after(timeout)), "condition", h->name, "acquire");
 }
 
 int mproc_condition_release(mproc_condition_t *cond) {
     mproc_condition *h = capi::live(cond);
     if (h == nullptr) return capi::bad_handle("mproc_condition_release");
-    return capi::report(h->rep->release(), "condition", h->rep->name(), "release");
+    return capi::report(h->rep->release(), "condition", h->name, "release");
 }
 
 int mproc_condition_wait(mproc_condition_t *cond, double timeout) {
     mproc_condition *h = capi::live(cond);
     if (h == nullptr) return capi::bad_handle("mproc_condition_wait");
     if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_condition_wait");
-    return capi::report(h->rep->wait(Deadline::after(timeout)), "condition", h->rep->name(),
-                        "wait");
+    return capi::report(h->rep->wait(Deadline::after(timeout)), "condition", h->name, "wait");
 }
 
 int mproc_condition_wait_for(mproc_condition_t *cond, mproc_predicate_fn predicate, void *arg,
@@ -86,19 +84,19 @@ int mproc_condition_wait_for(mproc_condition_t *cond, mproc_predicate_fn predica
     if (predicate == nullptr) return capi::null_argument("mproc_condition_wait_for", "predicate");
     if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_condition_wait_for");
     return capi::report(h->rep->wait_for(predicate, arg, Deadline::after(timeout)), "condition",
-                        h->rep->name(), "wait_for");
+                        h->name, "wait_for");
 }
 
 int mproc_condition_notify(mproc_condition_t *cond, unsigned int n) {
     mproc_condition *h = capi::live(cond);
     if (h == nullptr) return capi::bad_handle("mproc_condition_notify");
-    return capi::report(h->rep->notify(n), "condition", h->rep->name(), "notify");
+    return capi::report(h->rep->notify(n), "condition", h->name, "notify");
 }
 
 int mproc_condition_notify_all(mproc_condition_t *cond) {
     mproc_condition *h = capi::live(cond);
     if (h == nullptr) return capi::bad_handle("mproc_condition_notify_all");
-    return capi::report(h->rep->notify(UINT32_MAX), "condition", h->rep->name(), "notify_all");
+    return capi::report(h->rep->notify(UINT32_MAX), "condition", h->name, "notify_all");
 }
 
 }  // extern "C"

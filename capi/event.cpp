@@ -57,7 +57,7 @@ int mproc_event_wait(mproc_event_t *event, double timeout) {
     mproc_event *h = capi::live(event);
     if (h == nullptr) return capi::bad_handle("mproc_event_wait");
     if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_event_wait");
-    return capi::report(h->rep->wait(Deadline::after(timeout)), "event", h->rep->name(), "wait");
+    return capi::report(h->rep->wait(Deadline::after(timeout)), "event", h->name, "wait");
 }
 
 }  // extern "C"

@@ -19,11 +19,14 @@ namespace mproc::capi {
 template <typename Rep, std::uint32_t Tag>
 struct Handle {
     static constexpr std::uint32_t kTag = Tag;
-    explicit Handle(Rep object) : rep(std::move(object)) {}
+    explicit Handle(Rep object) : rep(std::move(object)), name(rep->name()) {}
 
     // Checked on every call: a closed or foreign pointer gives MPROC_EBADHANDLE.
     std::atomic<std::uint32_t> tag{Tag};
     std::optional<Rep> rep;  // empty once closed
+    // A copy of the object's name for error messages: a call that close() woke writes its
+    // message after the object is gone, and the handle shell outlives it (quarantine).
+    const std::string name;
 };
 
 // Closed handles are kept (their objects destroyed) for the last few hundred closes, so a
@@ -61,9 +64,12 @@ int new_handle(const char *function, H **out, Make &&make) noexcept {
     });
 }
 
-// name NULL means anonymous for create calls; "" is rejected as a bad name by the core.
-inline std::string_view create_name(const char *name) noexcept {
-    return name == nullptr ? std::string_view() : std::string_view(name);
+// The name for a create call: NULL means anonymous (the core's empty name); "" is a bad
+// name, not a request for an anonymous object. Throws core::Error(kInvalid) for "".
+inline std::string_view create_name(const char *name) {
+    if (name == nullptr) return std::string_view();
+    if (name[0] == '\0') throw core::Error(core::kInvalid, "invalid name: empty");
+    return std::string_view(name);
 }
 
 template <typename H>

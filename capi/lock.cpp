@@ -38,17 +38,16 @@ int mproc_lock_name(const mproc_lock_t *lock, char *buf, size_t len) {
 int mproc_lock_acquire(mproc_lock_t *lock, double timeout) {
     mproc_lock *h = capi::live(lock);
     if (h == nullptr) return capi::bad_handle("mproc_lock_acquire");
+    if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_lock_acquire");
     // The uncontended path: one compare-and-swap, nothing else.
     if (h->rep->mutex().try_acquire_free()) return MPROC_OK;
-    if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_lock_acquire");
-    return capi::report(h->rep->acquire(Deadline::after(timeout)), "lock", h->rep->name(),
-                        "acquire");
+    return capi::report(h->rep->acquire(Deadline::after(timeout)), "lock", h->name, "acquire");
 }
 
 int mproc_lock_release(mproc_lock_t *lock) {
     mproc_lock *h = capi::live(lock);
     if (h == nullptr) return capi::bad_handle("mproc_lock_release");
-    return capi::report(h->rep->release(), "lock", h->rep->name(), "release of an unlocked lock");
+    return capi::report(h->rep->release(), "lock", h->name, "release of an unlocked lock");
 }
 
 int mproc_lock_locked(const mproc_lock_t *lock, int *locked) {

@@ -39,14 +39,13 @@ int mproc_rlock_acquire(mproc_rlock_t *rlock, double timeout) {
     mproc_rlock *h = capi::live(rlock);
     if (h == nullptr) return capi::bad_handle("mproc_rlock_acquire");
     if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_rlock_acquire");
-    return capi::report(h->rep->acquire(Deadline::after(timeout)), "rlock", h->rep->name(),
-                        "acquire");
+    return capi::report(h->rep->acquire(Deadline::after(timeout)), "rlock", h->name, "acquire");
 }
 
 int mproc_rlock_release(mproc_rlock_t *rlock) {
     mproc_rlock *h = capi::live(rlock);
     if (h == nullptr) return capi::bad_handle("mproc_rlock_release");
-    return capi::report(h->rep->release(), "rlock", h->rep->name(),
+    return capi::report(h->rep->release(), "rlock", h->name,
                         "release by a thread that does not own it");
 }
 

@@ -50,14 +50,13 @@ int mproc_semaphore_acquire(mproc_semaphore_t *sem, double timeout) {
     mproc_semaphore *h = capi::live(sem);
     if (h == nullptr) return capi::bad_handle("mproc_semaphore_acquire");
     if (!capi::valid_timeout(timeout)) return capi::bad_timeout("mproc_semaphore_acquire");
-    return capi::report(h->rep->acquire(Deadline::after(timeout)), "semaphore", h->rep->name(),
-                        "acquire");
+    return capi::report(h->rep->acquire(Deadline::after(timeout)), "semaphore", h->name, "acquire");
 }
 
 int mproc_semaphore_release(mproc_semaphore_t *sem, unsigned int n) {
     mproc_semaphore *h = capi::live(sem);
     if (h == nullptr) return capi::bad_handle("mproc_semaphore_release");
-    return capi::report(h->rep->release(n), "semaphore", h->rep->name(),
+    return capi::report(h->rep->release(n), "semaphore", h->name,
                         n == 0 ? "release of 0" : "release");
 }
 

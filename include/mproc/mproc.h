@@ -304,7 +304,8 @@ MPROC_API int mproc_condition_wait(mproc_condition_t *cond, double timeout);
 typedef int (*mproc_predicate_fn)(void *arg);
 
 /* Waits until predicate(arg) returns non-zero, calling it with the lock held, first
- * before waiting. Returns MPROC_OK once it is true, MPROC_ETIMEDOUT if still false when
+ * before waiting (the caller must hold the lock even if the predicate is true at once:
+ * MPROC_ENOTOWNER). Returns MPROC_OK once it is true, MPROC_ETIMEDOUT if still false when
  * the timeout passes; other errors as mproc_condition_wait. MPROC_EINVAL if predicate is
  * NULL. */
 MPROC_API int mproc_condition_wait_for(mproc_condition_t *cond, mproc_predicate_fn predicate,
