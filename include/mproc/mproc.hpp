@@ -1,0 +1,39 @@
+// mproc/mproc.hpp -- the whole C++ API of mproc: header-only RAII classes over the C ABI of
+// mproc.h (the shared library exports only the C symbols), in namespace mproc.
+//
+//   mproc::Lock, RLock          locks; Lockable and TimedLockable (std::lock_guard...)
+//   mproc::Semaphore,
+//   mproc::BoundedSemaphore     counting semaphores
+//   mproc::Event                a flag to wait for
+//   mproc::Condition            a condition variable over a Lock or RLock
+//   mproc::Barrier              a barrier for N parties, with an optional action
+//   mproc::error and subclasses what every failing call throws (error.hpp)
+//   mproc::timeout, forever     time limits as std::chrono durations (timeout.hpp)
+//   mproc::permissions          mode bits of a new named object (named_object.hpp)
+//
+// Every object lives in POSIX shared memory and is made by static factories:
+// create(name), create() (anonymous), open(name), create_or_open(name); unlink(name) removes
+// a name.
+#pragma once
+
+#include "mproc/mproc.h"
+
+#include "mproc/barrier.hpp"
+#include "mproc/condition.hpp"
+#include "mproc/error.hpp"
+#include "mproc/event.hpp"
+#include "mproc/lock.hpp"
+#include "mproc/named_object.hpp"
+#include "mproc/rlock.hpp"
+#include "mproc/semaphore.hpp"
+#include "mproc/timeout.hpp"
+
+namespace mproc {
+
+// The version of the library loaded at run time, "MAJOR.MINOR.PATCH"; compare with
+// MPROC_VERSION_STRING, the version of these headers.
+inline const char *version() noexcept {
+    return mproc_version();
+}
+
+}  // namespace mproc

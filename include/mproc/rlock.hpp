@@ -1,0 +1,135 @@
+// mproc/rlock.hpp -- mproc::RLock, a recursive lock in shared memory, like
+// multiprocessing.RLock.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "mproc/error.hpp"
+#include "mproc/lock.hpp"  // acquire_result
+#include "mproc/mproc.h"
+#include "mproc/named_object.hpp"
+#include "mproc/timeout.hpp"
+
+namespace mproc {
+
+// A recursive lock in POSIX shared memory, attachable by name from any process, like
+// multiprocessing.RLock: the thread that owns it may acquire it again, and it is free once
+// released as many times as acquired. Only the owning thread may release it.
+//
+// Satisfies Lockable and TimedLockable (std::lock_guard, std::unique_lock,
+// std::scoped_lock); lock() treats a lock taken over from a dead owner process as acquired.
+// Move-only; the destructor closes the handle; safe to use from many threads at once.
+class RLock {
+  public:
+    // Creates a new, free lock. Throws exists_error, invalid_argument_error,
+    // permission_error, system_error.
+    static RLock create(std::string_view name, permissions perms = permissions()) {
+        return make(detail::c_name(name).c_str(), 0, perms);
+    }
+
+    // Creates an anonymous lock (generated name, inherited by fork(), name removed when this
+    // process closes it).
+    static RLock create() { return make(nullptr, 0, permissions()); }
+
+    // Opens the lock named `name`, creating it if there is none. Throws kind_error,
+    // version_error if the name holds something else.
+    static RLock create_or_open(std::string_view name, permissions perms = permissions()) {
+        return make(detail::c_name(name).c_str(), MPROC_OPEN_EXISTING, perms);
+    }
+
+    // Opens an existing lock. Throws not_found_error, kind_error, version_error,
+    // timeout_error.
+    static RLock open(std::string_view name) {
+        mproc_rlock_t *h = nullptr;
+        detail::check(mproc_rlock_open(detail::c_name(name).c_str(), &h));
+        return RLock(h);
+    }
+
+    // Removes the name. Throws not_found_error, kind_error.
+    static void unlink(std::string_view name) {
+        detail::check(mproc_rlock_unlink(detail::c_name(name).c_str()));
+    }
+
+    RLock(RLock &&) noexcept = default;
+    RLock &operator=(RLock &&) noexcept = default;
+    ~RLock() = default;
+
+    // Blocks until the calling thread owns the lock, or adds a level if it owns it already.
+    // Throws overflow_error past 2^32-1 levels, closed_error.
+    void lock() { (void)acquire(forever); }
+
+    // As lock(), but never blocks; false if another thread owns the lock.
+    bool try_lock() { return acquire(std::chrono::seconds(0)) != acquire_result::timed_out; }
+
+    // Blocks up to `d`; false if the lock was not acquired in time.
+    template <class Rep, class Period>
+    bool try_lock_for(const std::chrono::duration<Rep, Period> &d) {
+        return acquire(d) != acquire_result::timed_out;
+    }
+
+    // Blocks until `tp` at most; false if the lock was not acquired in time.
+    template <class Clock, class Duration>
+    bool try_lock_until(const std::chrono::time_point<Clock, Duration> &tp) {
+        return try_lock_for(detail::until(tp));
+    }
+
+    // Drops one level; never throws (see Lock::unlock). release() is the same and throws
+    // not_owner_error if the calling thread does not own the lock.
+    void unlock() noexcept { (void)mproc_rlock_release(h_.get()); }
+
+    // Python's acquire(timeout=...): blocks up to `limit` and says how it went.
+    acquire_result acquire(timeout limit = forever) {
+        const int rc = mproc_rlock_acquire(h_.get(), limit.seconds());
+        switch (rc) {
+            case MPROC_OK:
+                return acquire_result::acquired;
+            case MPROC_ETIMEDOUT:
+                return acquire_result::timed_out;
+            case MPROC_EOWNERDEAD:
+                return acquire_result::owner_died;
+            default:
+                detail::throw_error(rc);
+        }
+    }
+
+    // Drops one level; the lock is free when every level is dropped. Throws not_owner_error
+    // if the calling thread does not own the lock.
+    void release() { detail::check(mproc_rlock_release(h_.get())); }
+
+    // The recursion level if the calling thread owns the lock, else 0.
+    unsigned int count() const {
+        unsigned int n = 0;
+        detail::check(mproc_rlock_count(h_.get(), &n));
+        return n;
+    }
+
+    // Whether the calling thread owns the lock.
+    bool is_owned() const {
+        int owned = 0;
+        detail::check(mproc_rlock_is_owned(h_.get(), &owned));
+        return owned != 0;
+    }
+
+    std::string name() const { return detail::read_name(mproc_rlock_name, h_.get()); }
+    mproc_rlock_t *handle() const noexcept { return h_.get(); }
+    bool valid() const noexcept { return h_.get() != nullptr; }
+
+    // Closes the handle now; calls blocked on it in other threads throw closed_error.
+    void close() { h_.close(); }
+
+  private:
+    explicit RLock(mproc_rlock_t *h) noexcept : h_(h) {}
+
+    static RLock make(const char *name, unsigned int flags, permissions perms) {
+        const mproc_options_t opts = detail::make_options(flags, perms);
+        mproc_rlock_t *h = nullptr;
+        detail::check(mproc_rlock_create(name, &opts, &h));
+        return RLock(h);
+    }
+
+    detail::unique_handle<mproc_rlock_t, mproc_rlock_close> h_;
+};
+
+}  // namespace mproc
