@@ -293,11 +293,13 @@ MPROC_API int mproc_condition_acquire(mproc_condition_t *cond, double timeout);
 MPROC_API int mproc_condition_release(mproc_condition_t *cond);
 
 /* Releases the lock (all levels of an RLock), waits until notified or timeout, then
- * re-acquires the lock (waiting as long as that takes) before returning, in every case.
+ * re-acquires the lock (waiting as long as that takes) before returning, in every case but
+ * MPROC_ECLOSED.
  * Returns MPROC_OK when notified. Errors: MPROC_ENOTOWNER (the caller does not hold the
- * lock: nothing is released), MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EFULL (more than
- * MPROC_CONDITION_MAX_WAITERS waiters), MPROC_EOWNERDEAD (notified or timed out, and the
- * lock was re-acquired from a process that died holding it), MPROC_EINVAL. */
+ * lock: nothing is released), MPROC_ETIMEDOUT, MPROC_ECLOSED (the handle was closed during
+ * the wait: returns WITHOUT the lock, which that handle could never release), MPROC_EFULL (more
+ * than MPROC_CONDITION_MAX_WAITERS waiters), MPROC_EOWNERDEAD (notified or timed out, and the lock
+ * was re-acquired from a process that died holding it), MPROC_EINVAL. */
 MPROC_API int mproc_condition_wait(mproc_condition_t *cond, double timeout);
 
 /* A predicate for mproc_condition_wait_for: returns non-zero when the wait is over. */

@@ -175,6 +175,8 @@ Status Condition::wait(const Deadline &deadline) noexcept {
         futex_wait(slot.state, kSlotSleeping, deadline.is_forever() ? -1 : deadline.at_ns());
     }
     if (notified) slot.state.store(kSlotFree, std::memory_order_release);
+    // A closed handle can never release the lock again: leave without it.
+    if (!notified && gate_.closed()) return kClosed;
 
     Status relock = reacquire_after_wait(level);
     if (relock == kClosed) return kClosed;
@@ -184,6 +186,9 @@ Status Condition::wait(const Deadline &deadline) noexcept {
 }
 
 Status Condition::wait_for(int (*predicate)(void *), void *arg, const Deadline &deadline) noexcept {
+    // The predicate reads state the lock guards: calling it unlocked is the caller's bug,
+    // reported even when it would be true at once.
+    if (!lock_held_by_caller()) return kNotOwner;
     while (predicate(arg) == 0) {
         if (deadline.expired()) return kTimedOut;
         Status status = wait(deadline);
