@@ -67,8 +67,8 @@ int fail(int code, const std::string &message) noexcept {
     return fail(code, message.c_str());
 }
 
-int report(int code, const char *label, const std::string &name, const char *verb) noexcept {
-    if (code == MPROC_OK) return code;
+int report_failure(int code, const char *label, const std::string &name,
+                   const char *verb) noexcept {
     std::snprintf(last_error, sizeof last_error, "%s '%s': %s: %s", label, name.c_str(), verb,
                   mproc_strerror(code));
     return code;

@@ -15,9 +15,14 @@ namespace mproc::capi {
 int fail(int code, const std::string &message) noexcept;
 int fail(int code, const char *message) noexcept;
 
-// For hot paths that report a status without an exception: records
-// "<label> '<name>': <verb>: <strerror>" for anything but MPROC_OK, returns `code`.
-int report(int code, const char *label, const std::string &name, const char *verb) noexcept;
+// Records "<label> '<name>': <verb>: <strerror>" and returns `code`.
+int report_failure(int code, const char *label, const std::string &name, const char *verb) noexcept;
+
+// For hot paths that report a status without an exception: MPROC_OK passes straight
+// through (inline, no call), anything else is recorded by report_failure.
+inline int report(int code, const char *label, const std::string &name, const char *verb) noexcept {
+    return code == MPROC_OK ? code : report_failure(code, label, name, verb);
+}
 
 // Runs `body` (which returns a status code); any exception becomes its code and message.
 template <typename Body>
