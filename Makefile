@@ -1,0 +1,61 @@
+# The two commands a new user runs:
+#
+#   make demo    build mproc and run the demo
+#   make test    build everything and run the whole test suite
+#
+# Both first install missing Debian packages (as root) or say which ones to install.
+# The real build is CMake (see CMakePresets.json); this file only strings the steps together.
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS += --no-print-directory
+
+.PHONY: all deps configure build demo test asan tsan bench format clean help
+
+all: build
+
+help:
+	@echo "make demo    build and run the demo (examples/demo.c)"
+	@echo "make test    build and run every test (ctest, build/)"
+	@echo "make asan    configure, build and test with ASan + UBSan (build-asan/)"
+	@echo "make tsan    configure, build and test with TSan (build-tsan/)"
+	@echo "make bench   Release build, run the sync benchmark (build-release/)"
+	@echo "make format  clang-format the tracked C/C++ files"
+	@echo "make clean   remove the build directories"
+
+deps:
+	@bash scripts/install-deps.sh
+
+# Configuring again is cheap (a second or two) and always leaves build/ consistent.
+configure: deps
+	cmake --preset dev --log-level=WARNING
+
+build: configure
+	cmake --build build -j $(JOBS)
+
+demo: configure
+	cmake --build build -j $(JOBS) --target mproc_demo
+	build/examples/mproc_demo
+
+test: build
+	ctest --test-dir build --output-on-failure -j2 --timeout 600
+
+asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
+bench: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target mproc_sync_bench
+	build-release/bench/mproc_sync_bench
+
+format:
+	git ls-files -z '*.c' '*.h' '*.cpp' '*.hpp' | xargs -0 -r clang-format -i
+
+clean:
+	rm -rf build build-release build-asan build-tsan

@@ -1,0 +1,201 @@
+/*
+ * demo.c -- the classic multiprocessing lessons, done across processes with mproc.
+ *
+ * Act 1: N forked workers meet at a named Barrier, then take turns, in order, under a
+ *        named Lock: each waits on a Condition (over that Lock) until the shared "turn"
+ *        counter names it, prints its line, advances the turn and notifies everyone.
+ * Act 2: the parent fires an Event "start"; every worker then adds to a shared counter
+ *        under the Lock (the result is exact), and "downloads" a file while a Semaphore
+ *        lets at most 2 downloads run at once.
+ *
+ * Every object is created by name in the parent and opened by name in the workers, as
+ * unrelated processes (in any language) would. Every wait has a timeout.
+ */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, usleep */
+#include <mproc/mproc.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { WORKERS = 4, ITERATIONS = 10000, MAX_DOWNLOADS = 2 };
+static const double TIMEOUT = 10.0; /* seconds, for every wait */
+
+/* Plain data the processes share: an anonymous MAP_SHARED mapping made before fork(). */
+struct shared {
+    int turn;        /* whose turn it is to print (act 1) */
+    long counter;    /* incremented under the lock (act 2) */
+    int downloading; /* downloads running now, and the most seen at once */
+    int max_downloading;
+};
+static struct shared *sh;
+static pid_t parent;
+static char lock_name[64], cond_name[64], barrier_name[64], event_name[64], sem_name[64];
+
+/* Every mproc call is checked: on failure say what, why, and exit non-zero. */
+#define CHECK(call)                                                                          \
+    do {                                                                                     \
+        int rc_ = (call);                                                                    \
+        if (rc_ != MPROC_OK) {                                                               \
+            fprintf(stderr, "[pid %d] %s:%d: %s failed: %s (%s)\n", (int)getpid(), __FILE__, \
+                    __LINE__, #call, mproc_errname(rc_), mproc_last_error());                \
+            exit(1);                                                                         \
+        }                                                                                    \
+    } while (0)
+
+/* The parent removes the names on every exit path; the workers leave them alone. */
+static void unlink_names(void) {
+    if (getpid() != parent) return;
+    mproc_condition_unlink(cond_name);
+    mproc_lock_unlink(lock_name);
+    mproc_barrier_unlink(barrier_name);
+    mproc_event_unlink(event_name);
+    mproc_semaphore_unlink(sem_name);
+}
+
+/* The predicate for mproc_condition_wait_for, called with the lock held. */
+static int turn_is(void *want) {
+    return sh->turn == *(int *)want;
+}
+
+static _Noreturn void worker(int id) {
+    mproc_lock_t *lock;
+    mproc_condition_t *cond;
+    mproc_barrier_t *barrier;
+    mproc_event_t *start;
+    mproc_semaphore_t *sem;
+    unsigned int arrival;
+    CHECK(mproc_lock_open(lock_name, &lock));
+    CHECK(mproc_condition_open(cond_name, &cond));
+    CHECK(mproc_barrier_open(barrier_name, &barrier));
+    CHECK(mproc_event_open(event_name, &start));
+    CHECK(mproc_semaphore_open(sem_name, &sem));
+
+    /* Act 1: nobody goes on before all are here; then one at a time, in order. */
+    CHECK(mproc_barrier_wait(barrier, TIMEOUT, &arrival));
+    CHECK(mproc_condition_acquire(cond, TIMEOUT));
+    CHECK(mproc_condition_wait_for(cond, turn_is, &id, TIMEOUT));
+    printf("  worker %d: my turn (pid %d, arrived %u. at the barrier)\n", id, (int)getpid(),
+           arrival + 1);
+    sh->turn++;
+    CHECK(mproc_condition_notify_all(cond));
+    CHECK(mproc_condition_release(cond));
+
+    /* Act 2: wait for the start signal, then count under the lock. */
+    CHECK(mproc_event_wait(start, TIMEOUT));
+    for (int i = 0; i < ITERATIONS; i++) {
+        CHECK(mproc_lock_acquire(lock, TIMEOUT));
+        long v = sh->counter; /* a read-modify-write that would lose updates unlocked */
+        sh->counter = v + 1;
+        CHECK(mproc_lock_release(lock));
+    }
+
+    /* ...and download one file, with at most MAX_DOWNLOADS running at once. */
+    CHECK(mproc_semaphore_acquire(sem, TIMEOUT));
+    CHECK(mproc_lock_acquire(lock, TIMEOUT));
+    if (++sh->downloading > sh->max_downloading) sh->max_downloading = sh->downloading;
+    printf("  worker %d: downloading file-%d.pdf (%d running)\n", id, id, sh->downloading);
+    CHECK(mproc_lock_release(lock));
+    usleep(200 * 1000);
+    CHECK(mproc_lock_acquire(lock, TIMEOUT));
+    sh->downloading--;
+    printf("  worker %d: file-%d.pdf done\n", id, id);
+    CHECK(mproc_lock_release(lock));
+    CHECK(mproc_semaphore_release(sem, 1));
+
+    CHECK(mproc_semaphore_close(sem));
+    CHECK(mproc_event_close(start));
+    CHECK(mproc_barrier_close(barrier));
+    CHECK(mproc_condition_close(cond));
+    CHECK(mproc_lock_close(lock));
+    exit(0);
+}
+
+/* Waits for every child, `seconds` in all (then kills it); returns how many failed. */
+static int reap(pid_t *pids, int n, double seconds) {
+    int failed = 0;
+    for (int i = 0, waited_ms = 0; i < n; i++) {
+        int status;
+        while (waitpid(pids[i], &status, WNOHANG) == 0) {
+            if (waited_ms++ > seconds * 1000) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], &status, 0);
+                break;
+            }
+            usleep(1000);
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "worker %d (pid %d) failed\n", i, (int)pids[i]);
+            failed++;
+        }
+    }
+    return failed;
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep lines whole when several processes print */
+    parent = getpid();
+    snprintf(lock_name, sizeof lock_name, "demo-%d-lock", (int)parent);
+    snprintf(cond_name, sizeof cond_name, "demo-%d-turn", (int)parent);
+    snprintf(barrier_name, sizeof barrier_name, "demo-%d-barrier", (int)parent);
+    snprintf(event_name, sizeof event_name, "demo-%d-start", (int)parent);
+    snprintf(sem_name, sizeof sem_name, "demo-%d-downloads", (int)parent);
+    atexit(unlink_names);
+
+    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+
+    mproc_lock_t *lock;
+    mproc_condition_t *cond;
+    mproc_barrier_t *barrier;
+    mproc_event_t *start;
+    mproc_semaphore_t *sem;
+    CHECK(mproc_lock_create(lock_name, NULL, &lock));
+    CHECK(mproc_condition_create_with_lock(cond_name, lock, NULL, &cond));
+    CHECK(mproc_barrier_create(barrier_name, WORKERS, NULL, &barrier));
+    CHECK(mproc_event_create(event_name, NULL, &start));
+    CHECK(mproc_semaphore_create(sem_name, MAX_DOWNLOADS, NULL, &sem));
+    printf("mproc %s demo: %d worker processes, objects named demo-%d-*\n", mproc_version(),
+           WORKERS, (int)parent);
+
+    printf("act 1: barrier, then turns in order under a lock + condition\n");
+    pid_t pids[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        fflush(stdout);
+        pids[i] = fork();
+        if (pids[i] < 0) {
+            perror("fork");
+            return 1;
+        }
+        if (pids[i] == 0) worker(i); /* never returns */
+    }
+    int everyone = WORKERS; /* the parent waits, like the workers, for the turn to pass N */
+    CHECK(mproc_condition_acquire(cond, TIMEOUT));
+    CHECK(mproc_condition_wait_for(cond, turn_is, &everyone, TIMEOUT));
+    CHECK(mproc_condition_release(cond));
+    printf("act 1 done: all %d workers took their turn in order\n", WORKERS);
+
+    printf("act 2: event \"start\" -> counter under the lock, downloads under a semaphore(%d)\n",
+           MAX_DOWNLOADS);
+    CHECK(mproc_event_set(start));
+    int failed = reap(pids, WORKERS, 60.0);
+
+    printf("counter = %ld (expected %d), at most %d downloads at once (limit %d)\n", sh->counter,
+           WORKERS * ITERATIONS, sh->max_downloading, MAX_DOWNLOADS);
+    int ok = failed == 0 && sh->counter == (long)WORKERS * ITERATIONS && sh->max_downloading >= 1 &&
+             sh->max_downloading <= MAX_DOWNLOADS;
+
+    CHECK(mproc_semaphore_close(sem));
+    CHECK(mproc_event_close(start));
+    CHECK(mproc_barrier_close(barrier));
+    CHECK(mproc_condition_close(cond));
+    CHECK(mproc_lock_close(lock));
+    printf(ok ? "demo OK\n" : "demo FAILED\n");
+    return ok ? 0 : 1;
+}
