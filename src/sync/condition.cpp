@@ -175,8 +175,9 @@ Status Condition::wait(const Deadline &deadline) noexcept {
         futex_wait(slot.state, kSlotSleeping, deadline.is_forever() ? -1 : deadline.at_ns());
     }
     if (notified) slot.state.store(kSlotFree, std::memory_order_release);
-    // A closed handle can never release the lock again: leave without it.
-    if (!notified && gate_.closed()) return kClosed;
+    // A closed handle can never release the lock again: leave without it (a notification
+    // that arrived meanwhile goes with the handle).
+    if (gate_.closed()) return kClosed;
 
     Status relock = reacquire_after_wait(level);
     if (relock == kClosed) return kClosed;
