@@ -31,7 +31,8 @@ namespace mproc {
 // When a wait re-acquires the lock from a process that died holding it, it returns as if
 // woken (a spurious wake-up, which every caller must already expect): recheck the state.
 // Move-only; the destructor closes the handle; safe to use from many threads at once.
-class Condition {
+class Condition : public detail::lockable<Condition, mproc_condition_t, mproc_condition_acquire,
+                                          mproc_condition_release> {
   public:
     // Creates a condition with an RLock of its own. Throws exists_error,
     // invalid_argument_error, permission_error, system_error.
@@ -91,40 +92,7 @@ class Condition {
     Condition &operator=(Condition &&) noexcept = default;
     ~Condition() = default;
 
-    // ---- the lock: as Lock / RLock ----
-
-    // Blocks until the condition's lock is held; a lock taken over from a dead owner counts
-    // as acquired.
-    void lock() { (void)acquire(forever); }
-    bool try_lock() { return acquire(std::chrono::seconds(0)) != acquire_result::timed_out; }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period> &d) {
-        return acquire(d) != acquire_result::timed_out;
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration> &tp) {
-        return try_lock_for(detail::until(tp));
-    }
-    // Releases the condition's lock; never throws, as the standard wrappers need (see
-    // Lock::unlock). release() is the same and reports errors.
-    void unlock() noexcept { (void)mproc_condition_release(h_.get()); }
-
-    // Python's acquire(timeout=...) on the condition's lock.
-    acquire_result acquire(timeout limit = forever) {
-        const int rc = mproc_condition_acquire(h_.get(), limit.seconds());
-        switch (rc) {
-            case MPROC_OK:
-                return acquire_result::acquired;
-            case MPROC_ETIMEDOUT:
-                return acquire_result::timed_out;
-            case MPROC_EOWNERDEAD:
-                return acquire_result::owner_died;
-            default:
-                detail::throw_error(rc);
-        }
-    }
-    // Releases the condition's lock. Throws not_owner_error if it is not held.
-    void release() { detail::check(mproc_condition_release(h_.get())); }
+    // ---- the lock: lock / try_lock* / unlock / acquire / release, from detail::lockable ----
 
     // ---- waiting: the lock must be held ----
 

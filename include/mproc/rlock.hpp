@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "mproc/error.hpp"
-#include "mproc/lock.hpp"  // acquire_result
+#include "mproc/lockable.hpp"
 #include "mproc/mproc.h"
 #include "mproc/named_object.hpp"
 #include "mproc/timeout.hpp"
@@ -21,7 +21,8 @@ namespace mproc {
 // Satisfies Lockable and TimedLockable (std::lock_guard, std::unique_lock,
 // std::scoped_lock); lock() treats a lock taken over from a dead owner process as acquired.
 // Move-only; the destructor closes the handle; safe to use from many threads at once.
-class RLock {
+class RLock
+    : public detail::lockable<RLock, mproc_rlock_t, mproc_rlock_acquire, mproc_rlock_release> {
   public:
     // Creates a new, free lock. Throws exists_error, invalid_argument_error,
     // permission_error, system_error.
@@ -55,48 +56,6 @@ class RLock {
     RLock(RLock &&) noexcept = default;
     RLock &operator=(RLock &&) noexcept = default;
     ~RLock() = default;
-
-    // Blocks until the calling thread owns the lock, or adds a level if it owns it already.
-    // Throws overflow_error past 2^32-1 levels, closed_error.
-    void lock() { (void)acquire(forever); }
-
-    // As lock(), but never blocks; false if another thread owns the lock.
-    bool try_lock() { return acquire(std::chrono::seconds(0)) != acquire_result::timed_out; }
-
-    // Blocks up to `d`; false if the lock was not acquired in time.
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period> &d) {
-        return acquire(d) != acquire_result::timed_out;
-    }
-
-    // Blocks until `tp` at most; false if the lock was not acquired in time.
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration> &tp) {
-        return try_lock_for(detail::until(tp));
-    }
-
-    // Drops one level; never throws (see Lock::unlock). release() is the same and throws
-    // not_owner_error if the calling thread does not own the lock.
-    void unlock() noexcept { (void)mproc_rlock_release(h_.get()); }
-
-    // Python's acquire(timeout=...): blocks up to `limit` and says how it went.
-    acquire_result acquire(timeout limit = forever) {
-        const int rc = mproc_rlock_acquire(h_.get(), limit.seconds());
-        switch (rc) {
-            case MPROC_OK:
-                return acquire_result::acquired;
-            case MPROC_ETIMEDOUT:
-                return acquire_result::timed_out;
-            case MPROC_EOWNERDEAD:
-                return acquire_result::owner_died;
-            default:
-                detail::throw_error(rc);
-        }
-    }
-
-    // Drops one level; the lock is free when every level is dropped. Throws not_owner_error
-    // if the calling thread does not own the lock.
-    void release() { detail::check(mproc_rlock_release(h_.get())); }
 
     // The recursion level if the calling thread owns the lock, else 0.
     unsigned int count() const {
