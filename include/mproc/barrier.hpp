@@ -45,8 +45,7 @@ class Barrier {
         return make(detail::c_name(name).c_str(), parties, MPROC_OPEN_EXISTING, perms);
     }
 
-    // Opens an existing barrier. Throws not_found_error, kind_error, version_error,
-    // timeout_error.
+    // Opens an existing barrier. Throws not_found_error, kind_error, version_error.
     static Barrier open(std::string_view name) {
         mproc_barrier_t *h = nullptr;
         detail::check(mproc_barrier_open(detail::c_name(name).c_str(), &h));

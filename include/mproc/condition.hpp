@@ -76,7 +76,7 @@ class Condition : public detail::lockable<Condition, mproc_condition_t, mproc_co
     }
 
     // Opens an existing condition and its lock. Throws not_found_error (also when its lock
-    // is gone), kind_error, version_error, timeout_error.
+    // is gone), kind_error, version_error; never blocks.
     static Condition open(std::string_view name) {
         mproc_condition_t *h = nullptr;
         detail::check(mproc_condition_open(detail::c_name(name).c_str(), &h));

@@ -34,8 +34,7 @@ class Event {
         return make(detail::c_name(name).c_str(), MPROC_OPEN_EXISTING, perms);
     }
 
-    // Opens an existing event. Throws not_found_error, kind_error, version_error,
-    // timeout_error.
+    // Opens an existing event. Throws not_found_error, kind_error, version_error.
     static Event open(std::string_view name) {
         mproc_event_t *h = nullptr;
         detail::check(mproc_event_open(detail::c_name(name).c_str(), &h));

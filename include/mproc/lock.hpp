@@ -42,8 +42,8 @@ class Lock : public detail::lockable<Lock, mproc_lock_t, mproc_lock_acquire, mpr
         return make(detail::c_name(name).c_str(), MPROC_OPEN_EXISTING, perms);
     }
 
-    // Opens an existing lock. Throws not_found_error, kind_error, version_error,
-    // timeout_error (its creator is still initialising it after a few seconds).
+    // Opens an existing lock; never blocks. Throws not_found_error, kind_error,
+    // version_error.
     static Lock open(std::string_view name) {
         mproc_lock_t *h = nullptr;
         detail::check(mproc_lock_open(detail::c_name(name).c_str(), &h));

@@ -24,6 +24,9 @@
  *    calls blocked on that same handle; they return MPROC_ECLOSED.
  *  - Process death is normal: a Lock or RLock whose owning process died is handed to the
  *    next acquirer with MPROC_EOWNERDEAD (the lock is then held by the caller).
+ *  - Creation is atomic: an object is built in an unnamed file and linked under its name
+ *    only when ready, so no process ever sees a half-initialised object, and a creator
+ *    killed half-way leaves nothing behind.
  *  - Linux only (futex). Owners are identified by process id within one pid namespace.
  */
 #ifndef MPROC_MPROC_H
@@ -130,9 +133,9 @@ typedef struct mproc_lock mproc_lock_t;
  * Ownership: the caller owns *out and closes it with mproc_lock_close. */
 MPROC_API int mproc_lock_create(const char *name, const mproc_options_t *opts, mproc_lock_t **out);
 
-/* Opens an existing lock by name. Waits (a few seconds at most) for a creator that is
- * still initialising it. Errors: MPROC_EINVAL, MPROC_ENOTFOUND, MPROC_EKIND,
- * MPROC_EVERSION, MPROC_ETIMEDOUT (creator still initialising), MPROC_EPERM,
+/* Opens an existing lock by name. Never blocks: a creator publishes the name only once
+ * the object is fully initialised, so an open either finds a ready object or nothing.
+ * Errors: MPROC_EINVAL, MPROC_ENOTFOUND, MPROC_EKIND, MPROC_EVERSION, MPROC_EPERM,
  * MPROC_ESYSTEM. Ownership as for create. */
 MPROC_API int mproc_lock_open(const char *name, mproc_lock_t **out);
 

@@ -40,8 +40,7 @@ class RLock
         return make(detail::c_name(name).c_str(), MPROC_OPEN_EXISTING, perms);
     }
 
-    // Opens an existing lock. Throws not_found_error, kind_error, version_error,
-    // timeout_error.
+    // Opens an existing lock. Throws not_found_error, kind_error, version_error.
     static RLock open(std::string_view name) {
         mproc_rlock_t *h = nullptr;
         detail::check(mproc_rlock_open(detail::c_name(name).c_str(), &h));

@@ -46,7 +46,7 @@ class Semaphore {
     }
 
     // Opens an existing semaphore, bounded or not. Throws not_found_error, kind_error,
-    // version_error, timeout_error.
+    // version_error; never blocks.
     static Semaphore open(std::string_view name) { return Semaphore(open_handle(name)); }
 
     // Removes the name. Throws not_found_error, kind_error.

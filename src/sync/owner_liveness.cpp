@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 
 namespace mproc::core::sync {
 
@@ -112,10 +113,13 @@ class PidfdCache {
     int next_ = 0;
 };
 
+// Trivially destructible, so threads still checking owners during exit never meet a
+// destroyed cache; the few descriptors it holds close with the process.
+static_assert(std::is_trivially_destructible_v<PidfdCache>);
+PidfdCache pidfd_cache_instance;
+
 PidfdCache &pidfd_cache() {
-    // Never destroyed: owners may be checked from threads still running at exit.
-    static PidfdCache *cache = new PidfdCache();
-    return *cache;
+    return pidfd_cache_instance;
 }
 
 }  // namespace
