@@ -15,7 +15,8 @@ static_assert(MPROC_OK == core::kOk && MPROC_EINVAL == core::kInvalid &&
               MPROC_ETOOBIG == core::kTooBig && MPROC_ENOTOWNER == core::kNotOwner &&
               MPROC_EOVERFLOW == core::kOverflow && MPROC_EBROKEN == core::kBroken &&
               MPROC_ENOMEM == core::kNoMemory && MPROC_EPERM == core::kPermission &&
-              MPROC_ESYSTEM == core::kSystem);
+              MPROC_ESYSTEM == core::kSystem && MPROC_EEOF == core::kEof &&
+              MPROC_EPIPE == core::kPipe);
 
 namespace {
 
@@ -47,6 +48,8 @@ constexpr CodeInfo kCodes[] = {
     {MPROC_ENOMEM, "MPROC_ENOMEM", "out of memory"},
     {MPROC_EPERM, "MPROC_EPERM", "permission denied"},
     {MPROC_ESYSTEM, "MPROC_ESYSTEM", "system error"},
+    {MPROC_EEOF, "MPROC_EEOF", "end of stream: the other end is closed"},
+    {MPROC_EPIPE, "MPROC_EPIPE", "the other end is closed: cannot send"},
 };
 
 const CodeInfo *find(int code) noexcept {

@@ -28,6 +28,8 @@ enum Status : int {
     kNoMemory = -16,
     kPermission = -17,
     kSystem = -18,
+    kEof = -19,
+    kPipe = -20,
 };
 
 class Error : public std::runtime_error {

@@ -85,6 +85,8 @@ MPROC_API int mproc_version_number(void);
 #define MPROC_ENOMEM (-16)    /* out of memory */
 #define MPROC_EPERM (-17)     /* permission denied by the operating system */
 #define MPROC_ESYSTEM (-18)   /* another operating-system error; errno in the message */
+#define MPROC_EEOF (-19)      /* end of stream: the other end of the connection is closed */
+#define MPROC_EPIPE (-20)     /* the other end of the connection is closed: cannot send */
 
 /* A static, human-readable sentence for a code ("timed out"). Unknown codes give
  * "unknown error". Never fails, never NULL. */
@@ -366,6 +368,217 @@ MPROC_API int mproc_barrier_abort(mproc_barrier_t *barrier);
 MPROC_API int mproc_barrier_parties(const mproc_barrier_t *barrier, unsigned int *parties);
 MPROC_API int mproc_barrier_n_waiting(const mproc_barrier_t *barrier, unsigned int *n);
 MPROC_API int mproc_barrier_broken(const mproc_barrier_t *barrier, int *broken);
+
+/* ==== Messaging and shared data ===================================================== */
+
+/* ---- Queue, SimpleQueue, JoinableQueue -------------------------------------------- */
+/* A bounded multi-producer / multi-consumer queue of byte messages in shared memory, like
+ * multiprocessing.Queue but attachable by name from any process and language. It holds up
+ * to `maxsize` messages of up to `max_message_size` bytes each (its memory is reserved at
+ * creation). Messages come out in the order their puts claimed a place; none is ever
+ * truncated.
+ *
+ * Crash safety: a producer killed inside put never makes a half-written message visible
+ * and never wedges the queue (its slot is skipped once its death is seen); a consumer
+ * killed inside get never wedges it either. Every message whose put returned MPROC_OK is
+ * delivered exactly once, unless the consumer that was taking it died doing so.
+ *
+ * Timeouts follow Python's queue module: put returns MPROC_EFULL when the queue is still
+ * full at the timeout, get returns MPROC_EEMPTY when it is still empty (timeout 0 is
+ * put_nowait / get_nowait). */
+
+typedef struct mproc_queue mproc_queue_t;
+
+#define MPROC_QUEUE_MAX_SIZE (1u << 20)    /* most messages a queue holds */
+#define MPROC_QUEUE_MAX_MESSAGE (1u << 30) /* largest max_message_size */
+
+/* Creates a queue for `maxsize` (1 .. MPROC_QUEUE_MAX_SIZE) messages of at most
+ * `max_message_size` (1 .. MPROC_QUEUE_MAX_MESSAGE) bytes. Errors as mproc_lock_create;
+ * MPROC_EINVAL for a zero size, MPROC_ETOOBIG over a limit or over 2^40 bytes in all. */
+MPROC_API int mproc_queue_create(const char *name, size_t maxsize, size_t max_message_size,
+                                 const mproc_options_t *opts, mproc_queue_t **out);
+
+/* A SimpleQueue: the same object, for callers that use only put / get / empty / close. */
+MPROC_API int mproc_simple_queue_create(const char *name, size_t maxsize, size_t max_message_size,
+                                        const mproc_options_t *opts, mproc_queue_t **out);
+
+/* A JoinableQueue: a queue that also counts unfinished tasks (task_done / join). */
+MPROC_API int mproc_joinable_queue_create(const char *name, size_t maxsize, size_t max_message_size,
+                                          const mproc_options_t *opts, mproc_queue_t **out);
+
+/* Open (any of the three), close, unlink, name: as for mproc_lock_*. */
+MPROC_API int mproc_queue_open(const char *name, mproc_queue_t **out);
+MPROC_API int mproc_queue_close(mproc_queue_t *queue);
+MPROC_API int mproc_queue_unlink(const char *name);
+MPROC_API int mproc_queue_name(const mproc_queue_t *queue, char *buf, size_t len);
+
+/* Copies `len` bytes (0 allowed) into the queue as one message. Blocks while the queue is
+ * full, up to timeout. Errors: MPROC_EFULL (still full at the timeout), MPROC_ETOOBIG
+ * (len > max_message_size), MPROC_ECLOSED, MPROC_EINVAL (data NULL with len > 0, NaN),
+ * MPROC_EBADHANDLE. No system call when no consumer sleeps. */
+MPROC_API int mproc_queue_put(mproc_queue_t *queue, const void *data, size_t len, double timeout);
+
+/* Takes the oldest message into buf (capacity `cap`); *len = its size. Blocks while the
+ * queue is empty, up to timeout. Errors: MPROC_EEMPTY (still empty at the timeout),
+ * MPROC_ETOOBIG (cap is smaller than the message: the message stays in the queue and *len
+ * tells its size), MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. */
+MPROC_API int mproc_queue_get(mproc_queue_t *queue, void *buf, size_t cap, size_t *len,
+                              double timeout);
+
+/* *len = the size of the message a get would take now, without taking it. Never blocks.
+ * Errors: MPROC_EEMPTY. */
+MPROC_API int mproc_queue_next_size(mproc_queue_t *queue, size_t *len);
+
+/* Zero-copy put: *slot = room for `len` bytes inside the queue; write the message there,
+ * then publish it with mproc_queue_commit (or drop it with mproc_queue_cancel). Blocks and
+ * fails as mproc_queue_put. Consumers behind an unpublished slot wait for it (or skip it if
+ * its process dies). */
+MPROC_API int mproc_queue_reserve(mproc_queue_t *queue, size_t len, double timeout, void **slot);
+MPROC_API int mproc_queue_commit(mproc_queue_t *queue, void *slot);
+MPROC_API int mproc_queue_cancel(mproc_queue_t *queue, void *slot);
+
+/* Zero-copy get: *data / *len = the oldest message, in place in shared memory; read it,
+ * then give the slot back with mproc_queue_return. Blocks and fails as mproc_queue_get
+ * (never MPROC_ETOOBIG). */
+MPROC_API int mproc_queue_borrow(mproc_queue_t *queue, double timeout, const void **data,
+                                 size_t *len);
+MPROC_API int mproc_queue_return(mproc_queue_t *queue, const void *data);
+
+/* Snapshots: the number of messages, whether it is empty / full, and its sizes. */
+MPROC_API int mproc_queue_qsize(const mproc_queue_t *queue, size_t *n);
+MPROC_API int mproc_queue_empty(const mproc_queue_t *queue, int *empty);
+MPROC_API int mproc_queue_full(const mproc_queue_t *queue, int *full);
+MPROC_API int mproc_queue_maxsize(const mproc_queue_t *queue, size_t *maxsize,
+                                  size_t *max_message_size);
+
+/* JoinableQueue only (MPROC_EKIND on another queue): task_done marks one message taken by
+ * get as processed (MPROC_EOVERFLOW if called more times than messages were put); join
+ * blocks until every message put has been marked done, up to timeout (MPROC_ETIMEDOUT). */
+MPROC_API int mproc_queue_task_done(mproc_queue_t *queue);
+MPROC_API int mproc_queue_join(mproc_queue_t *queue, double timeout);
+
+/* ---- Pipe and Connection ---------------------------------------------------------- */
+/* A connection between two processes over a socketpair (duplex) or a pipe, like
+ * multiprocessing.Pipe. The wire format is CPython's multiprocessing.connection: each
+ * message is a 4-byte big-endian signed length followed by the bytes; a message over
+ * 2^31-1 bytes is the length -1 followed by an 8-byte big-endian length. So a C program
+ * and a Python Connection can talk over the same file descriptor. Connections are file
+ * descriptors, not named objects: they are inherited across fork. Sends never raise
+ * SIGPIPE. */
+
+typedef struct mproc_connection mproc_connection_t;
+
+/* Creates a connected pair. duplex != 0: both ends send and receive (socketpair);
+ * duplex == 0: *conn1 only receives and *conn2 only sends (pipe), as in Python.
+ * Errors: MPROC_EINVAL (NULL out), MPROC_ESYSTEM. The caller owns both handles. */
+MPROC_API int mproc_pipe(int duplex, mproc_connection_t **conn1, mproc_connection_t **conn2);
+
+/* Wraps a descriptor that speaks the same framing (for example one inherited from a
+ * Python parent). Takes ownership of fd: close closes it. readable / writable say which
+ * directions are allowed. Errors: MPROC_EINVAL (bad fd, neither direction). */
+MPROC_API int mproc_connection_from_fd(int fd, int readable, int writable,
+                                       mproc_connection_t **out);
+
+/* Closes the descriptor and frees the handle; calls blocked on it return MPROC_ECLOSED. */
+MPROC_API int mproc_connection_close(mproc_connection_t *conn);
+
+/* *fd = the connection's descriptor (still owned by the connection), for poll loops. */
+MPROC_API int mproc_connection_fileno(const mproc_connection_t *conn, int *fd);
+
+/* Sends one message of `len` bytes. timeout bounds the wait before the first byte goes
+ * out; once a message has started it is written whole. Errors: MPROC_EPIPE (the other end
+ * is closed), MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL (a receive-only end, data NULL
+ * with len > 0), MPROC_EBADHANDLE. */
+MPROC_API int mproc_connection_send_bytes(mproc_connection_t *conn, const void *data, size_t len,
+                                          double timeout);
+
+/* Receives one message into buf (capacity cap); *len = its size. Errors: MPROC_ETOOBIG
+ * (cap too small: the message is kept for the next receive, *len tells its size),
+ * MPROC_EEOF (the other end closed and nothing is left), MPROC_ETIMEDOUT, MPROC_ECLOSED,
+ * MPROC_EINVAL (a send-only end), MPROC_EBADHANDLE. */
+MPROC_API int mproc_connection_recv_bytes(mproc_connection_t *conn, void *buf, size_t cap,
+                                          size_t *len, double timeout);
+
+/* Receives one message into a buffer it allocates: *data (free with mproc_free) and *len.
+ * Errors as mproc_connection_recv_bytes (never MPROC_ETOOBIG), MPROC_ENOMEM. */
+MPROC_API int mproc_connection_recv_bytes_alloc(mproc_connection_t *conn, void **data, size_t *len,
+                                                double timeout);
+
+/* *ready = 1 if a receive would not block (a message or EOF is there), waiting up to
+ * timeout for it; else 0. Errors: MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. */
+MPROC_API int mproc_connection_poll(mproc_connection_t *conn, double timeout, int *ready);
+
+/* Frees memory that mproc allocated for the caller (mproc_connection_recv_bytes_alloc).
+ * NULL is allowed. Returns MPROC_OK. */
+MPROC_API int mproc_free(void *memory);
+
+/* ---- Value and Array -------------------------------------------------------------- */
+/* Typed shared memory, like multiprocessing.Value / Array, with Python's type codes:
+ * 'c' char, 'b' signed char, 'B' unsigned char, 'h' short, 'H' unsigned short, 'i' int,
+ * 'I' unsigned int, 'l' long, 'L' unsigned long, 'q' long long, 'Q' unsigned long long,
+ * 'f' float, 'd' double, 'u' wchar_t. Items are passed by pointer to a C object of the
+ * item's type. With with_lock != 0 the object carries an RLock (Python's get_lock());
+ * without, it is raw (RawValue / RawArray) and the acquire / release calls fail with
+ * MPROC_EINVAL. get / set / slices take no lock themselves, as in Python's raw access; the
+ * atomic calls are atomic whatever the lock. */
+
+typedef struct mproc_value mproc_value_t;
+typedef struct mproc_array mproc_array_t;
+
+/* Creates a Value of the type code, set to *init (NULL: zero). Errors as
+ * mproc_lock_create; MPROC_EINVAL for an unknown type code. */
+MPROC_API int mproc_value_create(const char *name, char typecode, const void *init, int with_lock,
+                                 const mproc_options_t *opts, mproc_value_t **out);
+MPROC_API int mproc_value_open(const char *name, mproc_value_t **out);
+MPROC_API int mproc_value_close(mproc_value_t *value);
+MPROC_API int mproc_value_unlink(const char *name);
+MPROC_API int mproc_value_name(const mproc_value_t *value, char *buf, size_t len);
+/* *typecode = the type code; *itemsize = the size of one item in bytes (either may be
+ * NULL). */
+MPROC_API int mproc_value_type(const mproc_value_t *value, char *typecode, size_t *itemsize);
+MPROC_API int mproc_value_get(const mproc_value_t *value, void *out);
+MPROC_API int mproc_value_set(mproc_value_t *value, const void *in);
+/* *ptr = the item in shared memory, for direct (unsynchronised) access. */
+MPROC_API int mproc_value_data(mproc_value_t *value, void **ptr);
+/* The Value's lock: as mproc_rlock_acquire / release; MPROC_EINVAL for a raw Value. */
+MPROC_API int mproc_value_acquire(mproc_value_t *value, double timeout);
+MPROC_API int mproc_value_release(mproc_value_t *value);
+/* Integer type codes only (else MPROC_EINVAL): atomically adds *delta (of the item's type,
+ * wrapping as C unsigned arithmetic does) and stores the value before in *previous (may
+ * be NULL); atomically replaces *expected by *desired if equal, *swapped = 1, else
+ * *swapped = 0 and *expected = the current value. */
+MPROC_API int mproc_value_add(mproc_value_t *value, const void *delta, void *previous);
+MPROC_API int mproc_value_compare_exchange(mproc_value_t *value, void *expected,
+                                           const void *desired, int *swapped);
+
+/* Creates an Array of `length` (>= 1) items, set from init (length items; NULL: zeros).
+ * Errors as mproc_value_create; MPROC_ETOOBIG over 2^40 bytes. */
+MPROC_API int mproc_array_create(const char *name, char typecode, size_t length, const void *init,
+                                 int with_lock, const mproc_options_t *opts, mproc_array_t **out);
+MPROC_API int mproc_array_open(const char *name, mproc_array_t **out);
+MPROC_API int mproc_array_close(mproc_array_t *array);
+MPROC_API int mproc_array_unlink(const char *name);
+MPROC_API int mproc_array_name(const mproc_array_t *array, char *buf, size_t len);
+MPROC_API int mproc_array_type(const mproc_array_t *array, char *typecode, size_t *itemsize);
+MPROC_API int mproc_array_length(const mproc_array_t *array, size_t *length);
+/* One item by index. Errors: MPROC_EINVAL (index >= length, NULL pointer). */
+MPROC_API int mproc_array_get(const mproc_array_t *array, size_t index, void *out);
+MPROC_API int mproc_array_set(mproc_array_t *array, size_t index, const void *in);
+/* Items [start, stop) copied out of / into the array (stop - start items). Errors:
+ * MPROC_EINVAL (start > stop or stop > length, NULL pointer with items to copy). */
+MPROC_API int mproc_array_get_slice(const mproc_array_t *array, size_t start, size_t stop,
+                                    void *out);
+MPROC_API int mproc_array_set_slice(mproc_array_t *array, size_t start, size_t stop,
+                                    const void *in);
+/* *ptr = item 0 in shared memory, for direct (unsynchronised) access to all items. */
+MPROC_API int mproc_array_data(mproc_array_t *array, void **ptr);
+MPROC_API int mproc_array_acquire(mproc_array_t *array, double timeout);
+MPROC_API int mproc_array_release(mproc_array_t *array);
+/* As mproc_value_add / compare_exchange, on item `index`. */
+MPROC_API int mproc_array_add(mproc_array_t *array, size_t index, const void *delta,
+                              void *previous);
+MPROC_API int mproc_array_compare_exchange(mproc_array_t *array, size_t index, void *expected,
+                                           const void *desired, int *swapped);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,9 @@ enum class Kind : std::uint32_t {
     kEvent = 4,
     kCondition = 5,
     kBarrier = 6,
+    kQueue = 7,
+    kValue = 8,
+    kArray = 9,
 };
 
 struct ObjectHeader {

@@ -77,6 +77,12 @@ const char *kind_label(std::uint32_t kind) {
             return "condition";
         case Kind::kBarrier:
             return "barrier";
+        case Kind::kQueue:
+            return "queue";
+        case Kind::kValue:
+            return "value";
+        case Kind::kArray:
+            return "array";
     }
     return "unknown kind of object";
 }
