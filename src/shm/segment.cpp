@@ -142,9 +142,13 @@ void check_header(const ObjectHeader &header, std::uint64_t file_size, const Obj
                                   ", this library reads version " +
                                   std::to_string(type.layout_version));
     }
-    if (header.size != type.size || file_size < type.size) {
+    const bool size_ok =
+        type.size != 0 ? header.size == type.size : header.size >= sizeof(ObjectHeader);
+    if (!size_ok || file_size < header.size) {
         throw Error(kVersion, what + ": object is " + std::to_string(header.size) +
-                                  " bytes, expected " + std::to_string(type.size));
+                                  " bytes in a file of " + std::to_string(file_size) +
+                                  (type.size != 0 ? ", expected " + std::to_string(type.size)
+                                                  : std::string()));
     }
 }
 

@@ -20,7 +20,10 @@ namespace mproc::core::shm {
 struct ObjectType {
     Kind kind;
     std::uint32_t layout_version;
-    std::size_t size;   // bytes, header included
+    // Bytes, header included. Kinds whose size is chosen at creation (a queue's capacity,
+    // an array's length) create with their size and open with 0: open then accepts the
+    // size the header records if the file holds it, and the kind checks its own fields.
+    std::size_t size;
     const char *label;  // "lock", for messages
 };
 
@@ -36,6 +39,7 @@ class Segment {
     // included, which create then fills in) in memory nobody else can see yet. Throws Error:
     // kInvalid (bad name), kExists (unless open_existing), kKind / kVersion (open_existing over
     // another object), kPermission, kNoMemory, kSystem.
+    // A kind of variable size creates with type.size set to this object's size.
     static Segment create(std::string_view name, const ObjectType &type,
                           const CreateOptions &options,
                           const std::function<void(void *base)> &init);
@@ -55,6 +59,7 @@ class Segment {
     ~Segment();
 
     void *base() const noexcept { return region_.get_address(); }
+    std::size_t size() const noexcept { return region_.get_size(); }
     const std::string &name() const noexcept { return name_; }
     bool created() const noexcept { return created_; }
 
