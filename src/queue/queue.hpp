@@ -1,0 +1,86 @@
+// Queue, SimpleQueue and JoinableQueue: a bounded MPMC queue of byte messages in shared
+// memory that survives processes killed inside put or get (see queue_layout.hpp and the
+// algorithm notes in queue.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "error.hpp"
+#include "queue/queue_layout.hpp"
+#include "sync/deadline.hpp"
+#include "sync/shared_object.hpp"
+
+namespace mproc::core::queue {
+
+inline constexpr std::uint64_t kMaxSize = 1u << 20;
+inline constexpr std::uint64_t kMaxMessage = 1u << 30;
+inline constexpr std::uint64_t kMaxBytes = 1ull << 40;
+
+class Queue : public sync::SharedObject<QueueLayout> {
+  public:
+    // Throws kInvalid (a zero size), kTooBig (over a limit), and as Segment::create.
+    static Queue create(std::string_view name, std::uint64_t maxsize, std::uint64_t max_message,
+                        QueueFlavor flavor, const shm::CreateOptions &options);
+    static Queue open(std::string_view name);
+
+    Queue(Queue &&) noexcept = default;
+
+    // kOk, kFull (still full at the deadline), kTooBig, kClosed.
+    Status put(const void *data, std::size_t len, const sync::Deadline &deadline) noexcept;
+    // kOk, kEmpty (still empty at the deadline), kTooBig (cap too small: *len = the size,
+    // the message stays), kClosed.
+    Status get(void *buf, std::size_t cap, std::size_t *len,
+               const sync::Deadline &deadline) noexcept;
+    // kOk with the head message's size, or kEmpty.
+    Status next_size(std::size_t *len) noexcept;
+
+    Status reserve(std::size_t len, const sync::Deadline &deadline, void **slot) noexcept;
+    // kOk, or kInvalid if `slot` is not a slot this process reserved and has not committed.
+    Status commit(void *slot) noexcept;
+    Status cancel(void *slot) noexcept;
+    Status borrow(const sync::Deadline &deadline, const void **data, std::size_t *len) noexcept;
+    Status give_back(const void *data) noexcept;
+
+    std::uint64_t qsize() const noexcept;
+    std::uint64_t maxsize() const noexcept { return layout_->capacity; }
+    std::uint64_t max_message() const noexcept { return layout_->max_message; }
+    QueueFlavor flavor() const noexcept { return static_cast<QueueFlavor>(layout_->flavor); }
+
+    // JoinableQueue: kOk, kKind (another flavour), kOverflow (more than were put).
+    Status task_done() noexcept;
+    // kOk, kKind, kTimedOut, kClosed.
+    Status join(const sync::Deadline &deadline) noexcept;
+
+    void close() noexcept;
+
+  private:
+    explicit Queue(shm::Segment segment);
+
+    QueueSlot &slot_at(std::uint64_t position) const noexcept;
+    std::uint64_t index_of(const QueueSlot &slot) const noexcept;
+    unsigned char *payload(QueueSlot &slot) const noexcept;
+    // The slot a payload pointer from reserve / borrow belongs to, or nullptr.
+    QueueSlot *slot_of(const void *payload) const noexcept;
+
+    // Claims the next position for a message of `len` bytes, waiting while the queue is
+    // full: kOk with *position, kFull, kClosed.
+    Status claim_for_write(std::size_t len, const sync::Deadline &deadline,
+                           std::uint64_t *position) noexcept;
+    void publish(QueueSlot &slot, std::uint64_t position) noexcept;
+    // Claims the head message, waiting while there is none: kOk with *position and *len,
+    // kEmpty, kClosed, and kTooBig if check_cap and the message is over cap.
+    Status claim_for_read(bool check_cap, std::size_t cap, const sync::Deadline &deadline,
+                          std::uint64_t *position, std::size_t *len) noexcept;
+    void free_slot(QueueSlot &slot, std::uint64_t position) noexcept;
+    // Frees the slot of position `stale` if the consumer that took it died: true if done.
+    bool reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t stale) noexcept;
+    // Skips the head slot of position `position` if its writer died: true if done.
+    bool skip_dead_writer(QueueSlot &slot, std::uint64_t position) noexcept;
+
+    Status lock_producers() noexcept;
+    Status lock_consumers() noexcept;
+};
+
+}  // namespace mproc::core::queue

@@ -1,0 +1,1 @@
+set(MPROC_queue_SOURCES queue/queue.cpp)
