@@ -7,6 +7,8 @@
  * Act 2: the parent fires an Event "start"; every worker then adds to a shared counter
  *        under the Lock (the result is exact), and "downloads" a file while a Semaphore
  *        lets at most 2 downloads run at once.
+ * Act 3: the tutorials' producer / consumer: one process puts 'A', 'B', 'C' into a named
+ *        Queue, another opens the queue by name and reads them, in order.
  *
  * Every object is created by name in the parent and opened by name in the workers, as
  * unrelated processes (in any language) would. Every wait has a timeout.
@@ -17,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +37,7 @@ struct shared {
 static struct shared *sh;
 static pid_t parent;
 static char lock_name[64], cond_name[64], barrier_name[64], event_name[64], sem_name[64];
+static char queue_name[64];
 
 /* Every mproc call is checked: on failure say what, why, and exit non-zero. */
 #define CHECK(call)                                                                          \
@@ -54,6 +58,7 @@ static void unlink_names(void) {
     mproc_barrier_unlink(barrier_name);
     mproc_event_unlink(event_name);
     mproc_semaphore_unlink(sem_name);
+    mproc_queue_unlink(queue_name);
 }
 
 /* The predicate for mproc_condition_wait_for, called with the lock held. */
@@ -135,6 +140,38 @@ static int reap(pid_t *pids, int n, double seconds) {
     return failed;
 }
 
+/* Act 3, the producer: puts 'A', 'B', 'C' and then an empty message meaning "no more". */
+static int producer(void) {
+    mproc_queue_t *q;
+    CHECK(mproc_queue_open(queue_name, &q));
+    for (const char *item = "ABC"; *item; item++) {
+        CHECK(mproc_queue_put(q, item, 1, TIMEOUT));
+        printf("  producer %d: put %c\n", (int)getpid(), *item);
+    }
+    CHECK(mproc_queue_put(q, "", 0, TIMEOUT));
+    CHECK(mproc_queue_close(q));
+    return 0;
+}
+
+/* Act 3, the consumer: opens the same queue by name and gets until the empty message;
+ * exits 0 only if it read A, B, C in that order. */
+static int consumer(void) {
+    mproc_queue_t *q;
+    CHECK(mproc_queue_open(queue_name, &q));
+    char got[8] = "";
+    size_t n = 0;
+    for (;;) {
+        char item;
+        size_t len;
+        CHECK(mproc_queue_get(q, &item, sizeof item, &len, TIMEOUT));
+        if (len == 0) break;
+        printf("  consumer %d: got %c\n", (int)getpid(), item);
+        if (n < sizeof got - 1) got[n++] = item;
+    }
+    CHECK(mproc_queue_close(q));
+    return strcmp(got, "ABC") == 0 ? 0 : 1;
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep lines whole when several processes print */
     parent = getpid();
@@ -143,6 +180,7 @@ int main(void) {
     snprintf(barrier_name, sizeof barrier_name, "demo-%d-barrier", (int)parent);
     snprintf(event_name, sizeof event_name, "demo-%d-start", (int)parent);
     snprintf(sem_name, sizeof sem_name, "demo-%d-downloads", (int)parent);
+    snprintf(queue_name, sizeof queue_name, "demo-%d-queue", (int)parent);
     atexit(unlink_names);
 
     sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -190,6 +228,24 @@ int main(void) {
            WORKERS * ITERATIONS, sh->max_downloading, MAX_DOWNLOADS);
     int ok = failed == 0 && sh->counter == (long)WORKERS * ITERATIONS && sh->max_downloading >= 1 &&
              sh->max_downloading <= MAX_DOWNLOADS;
+
+    printf("act 3: producer / consumer over a named queue\n");
+    mproc_queue_t *queue;
+    CHECK(mproc_queue_create(queue_name, 2, 1, NULL, &queue)); /* room for 2 one-byte items */
+    pid_t pair[2];
+    for (int i = 0; i < 2; i++) {
+        fflush(stdout);
+        pair[i] = fork();
+        if (pair[i] < 0) {
+            perror("fork");
+            return 1;
+        }
+        if (pair[i] == 0) _exit(i == 0 ? producer() : consumer());
+    }
+    int queue_failed = reap(pair, 2, 60.0);
+    printf("act 3 %s: the consumer read A, B, C in order\n", queue_failed ? "FAILED" : "done");
+    ok = ok && queue_failed == 0;
+    CHECK(mproc_queue_close(queue));
 
     CHECK(mproc_semaphore_close(sem));
     CHECK(mproc_event_close(start));
