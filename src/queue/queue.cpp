@@ -90,17 +90,28 @@ void bump(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t> &sleep
     if (sleepers.load(std::memory_order_seq_cst) != 0) sync::futex_wake(counter, sync::kWakeAll);
 }
 
+std::uint64_t slot_stride_for(std::uint64_t max_message) {
+    return align_up(kSlotHeader + max_message, 64);
+}
+
+std::uint64_t slots_offset() {
+    return align_up(sizeof(QueueLayout), 64);
+}
+
+// Everything the algorithm computes with must be what create wrote: a corrupt or hostile
+// header is kVersion at open, never an out-of-bounds slot later.
 void check_layout(const QueueLayout &layout, std::size_t size, const std::string &name) {
     const std::string what = "queue '" + name + "': open: ";
     if (layout.capacity == 0 || layout.capacity > kMaxSize || layout.max_message == 0 ||
-        layout.max_message > kMaxMessage || layout.slot_stride < kSlotHeader + layout.max_message ||
-        layout.slot_stride % 64 != 0 || layout.slots_offset < sizeof(QueueLayout) ||
-        layout.slots_offset % 64 != 0 ||
+        layout.max_message > kMaxMessage ||
+        layout.slot_stride != slot_stride_for(layout.max_message) ||
+        layout.slots_offset != slots_offset() ||
         layout.flavor > static_cast<std::uint32_t>(QueueFlavor::kJoinable)) {
         throw Error(kVersion, what + "corrupt queue header");
     }
-    // capacity <= 2^20 and stride <= 2^31: the product cannot overflow.
-    if (layout.slots_offset + layout.capacity * layout.slot_stride > size) {
+    // Bounded above, so no product here can wrap; division keeps it so anyway.
+    if (size < layout.slots_offset ||
+        layout.capacity > (size - layout.slots_offset) / layout.slot_stride) {
         throw Error(kVersion, what + "the object is smaller than its slots");
     }
 }
@@ -123,9 +134,9 @@ Queue Queue::create(std::string_view name, std::uint64_t maxsize, std::uint64_t 
         throw Error(kTooBig, "queue: max_message_size " + std::to_string(max_message) +
                                  " is over " + std::to_string(kMaxMessage));
     }
-    const std::uint64_t stride = align_up(kSlotHeader + max_message, 64);
-    const std::uint64_t slots_offset = align_up(sizeof(QueueLayout), 64);
-    const std::uint64_t total = slots_offset + maxsize * stride;
+    const std::uint64_t stride = slot_stride_for(max_message);
+    const std::uint64_t offset = slots_offset();
+    const std::uint64_t total = offset + maxsize * stride;
     if (total > kMaxBytes) {
         throw Error(kTooBig, "queue: " + std::to_string(maxsize) + " slots of " +
                                  std::to_string(max_message) + " bytes is over 2^40 bytes");
@@ -136,7 +147,7 @@ Queue Queue::create(std::string_view name, std::uint64_t maxsize, std::uint64_t 
             layout->capacity = maxsize;
             layout->max_message = max_message;
             layout->slot_stride = stride;
-            layout->slots_offset = slots_offset;
+            layout->slots_offset = offset;
             layout->flavor = static_cast<std::uint32_t>(flavor);
             // The slots stay zero-filled: free for their first position (see above).
         });
@@ -398,14 +409,21 @@ Status Queue::get(void *buf, std::size_t cap, std::size_t *len, const Deadline &
 }
 
 Status Queue::next_size(std::size_t *len) noexcept {
-    const std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire);
-    if (pos == layout_->enqueue_pos.load(std::memory_order_acquire)) return kEmpty;
-    QueueSlot &slot = slot_at(pos);
-    if (slot.word.load(std::memory_order_acquire) != word_for(pos, layout_->capacity, kSlotReady)) {
-        return kEmpty;
+    // What a get would take now: the first ready message, past cancelled or skipped slots
+    // that no consumer has stepped over yet. A slot still being written stops the look
+    // (a get would wait for it).
+    const std::uint64_t capacity = layout_->capacity;
+    const std::uint64_t end = layout_->enqueue_pos.load(std::memory_order_acquire);
+    for (std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire); pos < end;
+         ++pos) {
+        QueueSlot &slot = slot_at(pos);
+        const std::uint64_t word = slot.word.load(std::memory_order_acquire);
+        if (word == word_for(pos, capacity, kSlotSkipped)) continue;
+        if (word != word_for(pos, capacity, kSlotReady)) return kEmpty;
+        *len = slot.length.load(std::memory_order_relaxed);
+        return kOk;
     }
-    *len = slot.length.load(std::memory_order_relaxed);
-    return kOk;
+    return kEmpty;
 }
 
 Status Queue::reserve(std::size_t len, const Deadline &deadline, void **out) noexcept {
