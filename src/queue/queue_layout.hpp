@@ -76,7 +76,7 @@ struct QueueLayout {
 
     // Opening checks the fields against the object's size, so the type has no fixed size.
     static shm::ObjectType type(std::size_t size = 0) {
-        return {shm::Kind::kQueue, 1, size, "queue"};
+        return {shm::Kind::kQueue, 1, size, "queue", true};
     }
 };
 

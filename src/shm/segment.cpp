@@ -87,6 +87,13 @@ const char *kind_label(std::uint32_t kind) {
     return "unknown kind of object";
 }
 
+// "a lock", "an array", "an event": for messages.
+std::string with_article(const char *noun) {
+    const bool vowel =
+        noun[0] == 'a' || noun[0] == 'e' || noun[0] == 'i' || noun[0] == 'o' || noun[0] == 'u';
+    return std::string(vowel ? "an " : "a ") + noun;
+}
+
 std::string directory_path(std::string_view name) {
     std::string path = kShmDirectory;
     path += shm_path(name);
@@ -134,8 +141,8 @@ void check_header(const ObjectHeader &header, std::uint64_t file_size, const Obj
         throw Error(kKind, what + ": object is not initialised (not created by mproc?)");
     }
     if (header.kind != static_cast<std::uint32_t>(type.kind)) {
-        throw Error(kKind, what + ": the name holds a " + kind_label(header.kind) + ", not a " +
-                               type.label);
+        throw Error(kKind, what + ": the name holds " + with_article(kind_label(header.kind)) +
+                               ", not " + with_article(type.label));
     }
     if (header.layout_version != type.layout_version) {
         throw Error(kVersion, what + ": layout version " + std::to_string(header.layout_version) +
@@ -227,7 +234,11 @@ Segment Segment::create(std::string_view name, const ObjectType &type, const Cre
     header->state.store(kReady, std::memory_order_release);
 
     int err = publish(fd.get(), temporary_path, directory_path(chosen));
-    if (err == EEXIST && options.open_existing) return open(chosen, type);
+    if (err == EEXIST && options.open_existing) {
+        ObjectType existing = type;
+        if (type.variable_size) existing.size = 0;
+        return open(chosen, existing);
+    }
     if (err == EEXIST) throw Error(kExists, what + ": an object of that name exists already");
     if (err != 0) throw_errno(err, what + ": link into " + kShmDirectory);
     return Segment(std::move(chosen), std::move(region), true, anonymous);

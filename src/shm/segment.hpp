@@ -25,6 +25,9 @@ struct ObjectType {
     // size the header records if the file holds it, and the kind checks its own fields.
     std::size_t size;
     const char *label;  // "lock", for messages
+    // True for kinds of variable size: create passes this object's size, and a create
+    // that finds the name taken (open_existing) opens whatever size is there.
+    bool variable_size = false;
 };
 
 struct CreateOptions {

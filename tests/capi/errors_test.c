@@ -32,6 +32,8 @@ static const struct code_name codes[] = {
     {MPROC_ENOMEM, "MPROC_ENOMEM"},
     {MPROC_EPERM, "MPROC_EPERM"},
     {MPROC_ESYSTEM, "MPROC_ESYSTEM"},
+    {MPROC_EEOF, "MPROC_EEOF"},
+    {MPROC_EPIPE, "MPROC_EPIPE"},
 };
 enum { N_CODES = sizeof codes / sizeof codes[0] };
 

@@ -1,0 +1,1 @@
+set(MPROC_array_SOURCES array/typecode.cpp array/array.cpp)
