@@ -9,6 +9,8 @@
  *        lets at most 2 downloads run at once.
  * Act 3: the tutorials' producer / consumer: one process puts 'A', 'B', 'C' into a named
  *        Queue, another opens the queue by name and reads them, in order.
+ * Act 4: the tutorials' shared Array: 5 processes each add 1 to a counter in a shared
+ *        Array 100 times, under the array's own lock; the result is exactly 500.
  *
  * Every object is created by name in the parent and opened by name in the workers, as
  * unrelated processes (in any language) would. Every wait has a timeout.
@@ -37,7 +39,7 @@ struct shared {
 static struct shared *sh;
 static pid_t parent;
 static char lock_name[64], cond_name[64], barrier_name[64], event_name[64], sem_name[64];
-static char queue_name[64];
+static char queue_name[64], array_name[64];
 
 /* Every mproc call is checked: on failure say what, why, and exit non-zero. */
 #define CHECK(call)                                                                          \
@@ -59,6 +61,7 @@ static void unlink_names(void) {
     mproc_event_unlink(event_name);
     mproc_semaphore_unlink(sem_name);
     mproc_queue_unlink(queue_name);
+    mproc_array_unlink(array_name);
 }
 
 /* The predicate for mproc_condition_wait_for, called with the lock held. */
@@ -172,6 +175,22 @@ static int consumer(void) {
     return strcmp(got, "ABC") == 0 ? 0 : 1;
 }
 
+/* Act 4: one of 5 adders. Read-modify-write of item 0, safe only under the array's lock. */
+static int adder(void) {
+    mproc_array_t *a;
+    CHECK(mproc_array_open(array_name, &a));
+    for (int i = 0; i < 100; i++) {
+        CHECK(mproc_array_acquire(a, TIMEOUT));
+        int value;
+        CHECK(mproc_array_get(a, 0, &value));
+        value += 1;
+        CHECK(mproc_array_set(a, 0, &value));
+        CHECK(mproc_array_release(a));
+    }
+    CHECK(mproc_array_close(a));
+    return 0;
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep lines whole when several processes print */
     parent = getpid();
@@ -181,6 +200,7 @@ int main(void) {
     snprintf(event_name, sizeof event_name, "demo-%d-start", (int)parent);
     snprintf(sem_name, sizeof sem_name, "demo-%d-downloads", (int)parent);
     snprintf(queue_name, sizeof queue_name, "demo-%d-queue", (int)parent);
+    snprintf(array_name, sizeof array_name, "demo-%d-array", (int)parent);
     atexit(unlink_names);
 
     sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -246,6 +266,28 @@ int main(void) {
     printf("act 3 %s: the consumer read A, B, C in order\n", queue_failed ? "FAILED" : "done");
     ok = ok && queue_failed == 0;
     CHECK(mproc_queue_close(queue));
+
+    printf("act 4: 5 processes add 100 each to a shared Array under its lock\n");
+    mproc_array_t *array;
+    const int zeros[2] = {0, 0};
+    CHECK(mproc_array_create(array_name, 'i', 2, zeros, 1, NULL, &array));
+    pid_t adders[5];
+    for (int i = 0; i < 5; i++) {
+        fflush(stdout);
+        adders[i] = fork();
+        if (adders[i] < 0) {
+            perror("fork");
+            return 1;
+        }
+        if (adders[i] == 0) _exit(adder());
+    }
+    int adders_failed = reap(adders, 5, 60.0);
+    int total = -1;
+    CHECK(mproc_array_get(array, 0, &total));
+    printf("act 4 %s: array[0] = %d (expected 500)\n",
+           adders_failed == 0 && total == 500 ? "done" : "FAILED", total);
+    ok = ok && adders_failed == 0 && total == 500;
+    CHECK(mproc_array_close(array));
 
     CHECK(mproc_semaphore_close(sem));
     CHECK(mproc_event_close(start));
