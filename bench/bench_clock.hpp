@@ -27,6 +27,8 @@ struct Samples {
     bool empty() const { return values.empty(); }
     void add(double v) { values.push_back(v); }
     double best() const { return *std::min_element(values.begin(), values.end()); }
+    // For rates, where other work only ever lowers the value.
+    double highest() const { return *std::max_element(values.begin(), values.end()); }
     double median() const {
         std::vector<double> v = values;
         std::sort(v.begin(), v.end());

@@ -1,14 +1,7 @@
-// Sections B and C: cross-process wake-ups. Two forked processes, A and B, play ping-pong:
-// A signals B and waits for B's answer; B waits, then answers. Each peer provides the two
-// halves, signal and wait, for each side; the driver in sync_bench.cpp decides whether B
-// answers at once (B: the round trip) or only after the waiter has surely gone to sleep (C).
-//
-// Each peer is prepared in the parent (objects created, by name where the peer has names);
-// each child then attaches (mproc objects are opened by name, as an unrelated process would;
-// the others are inherited through fork in their MAP_SHARED mapping) and plays its side.
+// Sections B and C of mproc_sync_bench: cross-process wake-ups. The peers are the two halves
+// of a ping-pong (signal and wait, for each side) that run_ping_pong() in bench_pingpong.hpp
+// plays between two forked processes, A and B.
 #pragma once
-
-#include <sys/mman.h>
 
 #include <atomic>
 #include <boost/interprocess/anonymous_shared_memory.hpp>
@@ -22,66 +15,10 @@
 #include <string>
 
 #include "bench_clock.hpp"
+#include "bench_pingpong.hpp"
 #include "mproc/mproc.h"
 
 namespace mproc_bench {
-
-enum class Side { a, b };
-
-// How long one blocking wait may take before a round counts as failed. Rounds take
-// microseconds; only a bug or a dead peer gets near this, and then the run fails instead of
-// hanging (the parent's deadline covers waits that have no timeout).
-constexpr double kWaitTimeoutS = 5.0;
-
-class PingPongPeer {
-  public:
-    virtual ~PingPongPeer() = default;
-    // Parent: creates the shared objects. False (message on stderr) if the peer cannot run.
-    virtual bool prepare() = 0;
-    // Child: attaches to the objects. False (message on stderr) on failure.
-    virtual bool attach() { return true; }
-    // Child: wakes the other side (A wakes B, B wakes A). False (message on stderr) on
-    // failure.
-    virtual bool signal(Side side) = 0;
-    // Child: waits until the other side has signalled `side`, and consumes that signal.
-    // False (message on stderr) on failure or timeout.
-    virtual bool wait(Side side) = 0;
-    // Child: releases what attach() took.
-    virtual void detach() {}
-};
-
-inline bool mproc_check(int rc, const char *what) {
-    if (rc == MPROC_OK) return true;
-    std::fprintf(stderr, "%s: %s: %s\n", what, mproc_errname(rc), mproc_last_error());
-    return false;
-}
-
-// An anonymous MAP_SHARED mapping: inherited by forked children at the same address, so it
-// holds the state the two sides share when that state is not an mproc object.
-class SharedMapping {
-  public:
-    SharedMapping() = default;
-    SharedMapping(const SharedMapping &) = delete;
-    SharedMapping &operator=(const SharedMapping &) = delete;
-    ~SharedMapping() {
-        if (addr_ != nullptr) munmap(addr_, size_);
-    }
-    bool map(size_t size) {
-        void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) {
-            std::perror("mmap");
-            return false;
-        }
-        addr_ = p;
-        size_ = size;
-        return true;
-    }
-    void *get() const { return addr_; }
-
-  private:
-    void *addr_ = nullptr;
-    size_t size_ = 0;
-};
 
 // Two mproc Events. A sets ping and waits for pong; B waits for ping and sets pong. Each
 // side clears the event it waited for right after waking and before it signals the other,
@@ -279,18 +216,6 @@ class BoostConditionPeer final : public PingPongPeer {
     State *state_ = nullptr;
 };
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__) || defined(__arm__)
-    asm volatile("yield");
-#endif
-}
-
-// The floor: two counters on separate cache lines, each side busy-waiting on the other's.
-// No system call, no sleeping; a round trip is two cache-line transfers between cores. It
-// only makes sense with A and B on different CPUs (the driver pins them, and skips this peer
-// on a single CPU), and every spin is bounded so that a missing peer fails the run.
 class SpinPeer final : public PingPongPeer {
   public:
     bool prepare() override {
@@ -309,8 +234,8 @@ class SpinPeer final : public PingPongPeer {
         return true;
     }
     bool wait(Side side) override {
-        if (side == Side::a) return spin_until(state_->pong, seq_);
-        return spin_until(state_->ping, ++seq_);
+        if (side == Side::a) return spin_until_equal(state_->pong, seq_);
+        return spin_until_equal(state_->ping, ++seq_);
     }
 
   private:
@@ -319,25 +244,6 @@ class SpinPeer final : public PingPongPeer {
         alignas(64) std::atomic<uint64_t> pong{0};
     };
     static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters need lock-free");
-
-    static bool spin_until(const std::atomic<uint64_t> &word, uint64_t want) {
-        int64_t deadline = 0;
-        for (uint32_t i = 1;; ++i) {
-            if (word.load(std::memory_order_acquire) == want) return true;
-            cpu_relax();
-            // Reading the clock every few thousand spins keeps it off the fast path.
-            if ((i & 0xfff) == 0) {
-                const int64_t now = now_ns();
-                if (deadline == 0) {
-                    deadline = now + static_cast<int64_t>(kWaitTimeoutS * 1e9);
-                } else if (now > deadline) {
-                    std::fprintf(stderr, "spin ping-pong: no answer within %.0f s\n",
-                                 kWaitTimeoutS);
-                    return false;
-                }
-            }
-        }
-    }
 
     SharedMapping mapping_;
     State *state_ = nullptr;

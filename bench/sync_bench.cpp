@@ -14,22 +14,19 @@
 //
 // This is a measurement, not a test: it exits 0 whether or not a target is met, and non-zero
 // only for a bad command line. `--quick` does about 1/20 of the work (a CI smoke run).
-#include <errno.h>
-#include <sched.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "bench_clock.hpp"
+#include "bench_pingpong.hpp"
 #include "bench_process.hpp"
+#include "bench_report.hpp"
 #include "mproc/mproc.h"
 #include "peers_python.hpp"
 #include "peers_uncontended.hpp"
@@ -76,67 +73,6 @@ struct Config {
         run_deadline_s = 10.0;
     }
 };
-
-// "12.3": three significant digits or so, whatever the magnitude.
-std::string fmt(double v) {
-    char buf[32];
-    if (v < 10)
-        std::snprintf(buf, sizeof buf, "%.2f", v);
-    else if (v < 1000)
-        std::snprintf(buf, sizeof buf, "%.1f", v);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-}
-
-// A target as the issue states it: "1.5", "10".
-std::string fmt_target(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
-
-// One peer's line in the table and its value in the summary line.
-struct Row {
-    std::string label;  // what exactly was measured
-    std::string key;    // its short name in the summary line
-    Samples samples;
-    std::string missing;  // why there is no value ("skipped: ...", "failed: ..."), if none
-
-    bool has_value() const { return missing.empty() && !samples.empty(); }
-    std::string value(const char *unit) const {
-        if (!has_value()) return missing.empty() ? "n/a" : missing;
-        return fmt(samples.best()) + " " + unit;
-    }
-};
-
-void print_row(const Row &r, const char *unit) {
-    if (r.has_value()) {
-        std::printf("  %-66s %8s %s  [median %s, %zu reps]\n", r.label.c_str(),
-                    fmt(r.samples.best()).c_str(), unit, fmt(r.samples.median()).c_str(),
-                    r.samples.values.size());
-    } else {
-        std::printf("  %-66s %s\n", r.label.c_str(), r.value(unit).c_str());
-    }
-}
-
-std::string summary(const std::vector<const Row *> &rows, const char *unit) {
-    std::string s;
-    for (const Row *r : rows) {
-        if (!s.empty()) s += " | ";
-        s += r->key + " " + r->value(unit);
-    }
-    return s;
-}
-
-Row python_row(std::string label, std::string key, const PythonResult &p) {
-    Row r{std::move(label), std::move(key), p.samples, ""};
-    if (p.status == PythonResult::Status::missing)
-        r.missing = "skipped (" + p.why + ")";
-    else if (p.status == PythonResult::Status::failed)
-        r.missing = "failed (" + p.why + ")";
-    return r;
-}
 
 // ---- A. Uncontended ------------------------------------------------------------------
 
@@ -218,114 +154,6 @@ void section_uncontended(const Config &cfg, const std::string &prefix) {
 }
 
 // ---- B and C. Wake-ups across processes -----------------------------------------------
-
-enum class Mode {
-    // B answers as soon as it is woken: the round trip a tight producer/consumer pair sees.
-    // A waiter that spins before it sleeps (mproc: about 20 us, src/sync/spin.hpp) is then
-    // usually answered while still spinning and never enters the kernel.
-    round_trip,
-    // B waits kSleeperDelayNs before it answers, so that A has surely stopped spinning and
-    // sleeps in the kernel; A measures from B's clock reading just before its signal to its
-    // own return from wait: the one-way cost of waking a sleeping process.
-    sleeping_waiter,
-};
-
-// Ten times mproc's spin budget, so that the waiter is asleep whatever the spin is tuned to.
-constexpr int64_t kSleeperDelayNs = 200000;
-
-// What the two children of one run share besides the peer's own objects.
-struct PingPongControl {
-    std::atomic<uint32_t> b_ready{0};
-    std::atomic<int64_t> signal_ns{0};  // B's clock just before it signals (sleeping_waiter)
-    double us_per_round = -1;           // written by A before it exits, read by the parent after
-};
-
-void sleep_ns(int64_t ns) {
-    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-// One run of `peer`: A and B in two forked children, A on cpu_a and B on cpu_b (-1: not
-// pinned). A waits until B has attached (opening by name is not part of a wake-up), plays
-// `rounds / 10` untimed rounds, then times `rounds` rounds. Returns us per round trip
-// (round_trip) or per wake-up (sleeping_waiter), or a negative value with `why` set.
-double run_ping_pong(PingPongPeer &peer, Mode mode, long rounds, int cpu_a, int cpu_b,
-                     double deadline_s, std::string &why) {
-    SharedMapping mapping;
-    if (!mapping.map(sizeof(PingPongControl))) {
-        why = "mmap failed";
-        return -1;
-    }
-    PingPongControl *ctl = new (mapping.get()) PingPongControl;
-    const long warm = rounds / 10;
-
-    auto side_a = [&]() -> int {
-        if (!peer.attach()) return 1;
-        const int64_t ready_deadline = now_ns() + 5000000000LL;
-        while (ctl->b_ready.load(std::memory_order_acquire) == 0 && now_ns() < ready_deadline)
-            usleep(100);
-        bool ok = ctl->b_ready.load(std::memory_order_acquire) != 0;
-        if (!ok) std::fprintf(stderr, "ping-pong: the other side never attached\n");
-        for (long i = 0; ok && i < warm; ++i) {
-            ok = peer.signal(Side::a) && peer.wait(Side::a);
-        }
-        int64_t total_ns = 0;
-        if (mode == Mode::round_trip) {
-            const int64_t t0 = now_ns();
-            for (long i = 0; ok && i < rounds; ++i) {
-                ok = peer.signal(Side::a) && peer.wait(Side::a);
-            }
-            total_ns = now_ns() - t0;
-        } else {
-            for (long i = 0; ok && i < rounds; ++i) {
-                ok = peer.signal(Side::a) && peer.wait(Side::a);
-                total_ns += now_ns() - ctl->signal_ns.load(std::memory_order_acquire);
-            }
-        }
-        if (ok) ctl->us_per_round = static_cast<double>(total_ns) / 1000.0 / rounds;
-        peer.detach();
-        return ok ? 0 : 1;
-    };
-    auto side_b = [&]() -> int {
-        if (!peer.attach()) return 1;
-        ctl->b_ready.store(1, std::memory_order_release);
-        bool ok = true;
-        for (long i = 0; ok && i < warm + rounds; ++i) {
-            ok = peer.wait(Side::b);
-            if (ok && mode == Mode::sleeping_waiter) {
-                sleep_ns(kSleeperDelayNs);
-                ctl->signal_ns.store(now_ns(), std::memory_order_release);
-            }
-            ok = ok && peer.signal(Side::b);
-        }
-        peer.detach();
-        return ok ? 0 : 1;
-    };
-
-    std::vector<Child> children(2);
-    if (!start_child(children[0], side_a, cpu_a)) {
-        why = "fork failed";
-        return -1;
-    }
-    if (!start_child(children[1], side_b, cpu_b)) {
-        kill(children[0].pid, SIGKILL);  // it waits for a B that will never come
-        reap(children[0]);
-        why = "fork failed";
-        return -1;
-    }
-    if (!wait_children(children, deadline_s, why)) return -1;
-    if (ctl->us_per_round < 0) {
-        why = "no result";
-        return -1;
-    }
-    return ctl->us_per_round;
-}
-
-std::string ratio_line(const Row &num, const Row &den) {
-    if (!num.has_value() || !den.has_value()) return num.key + "/" + den.key + " = n/a";
-    return num.key + "/" + den.key + " = " + fmt(num.samples.best() / den.samples.best()) + "x";
-}
 
 void section_wakeup(const Config &cfg, const std::string &prefix) {
     // Two different CPUs when there are two: a wake-up then crosses cores, as between real
@@ -442,18 +270,6 @@ void section_wakeup(const Config &cfg, const std::string &prefix) {
     std::printf("sleeping-waiter wake-up: %s  -> %s (no target)\n",
                 summary({&event.sleep, &sem.sleep, &cond.sleep, &boost.sleep}, "us").c_str(),
                 ratio_line(boost.sleep, event.sleep).c_str());
-}
-
-// The 1-minute load average, or "?". Printed at the start and the end: on a small machine any
-// other runnable process distorts every number here (spins most of all), and the reader
-// should know whether the run had the machine to itself.
-std::string load_average() {
-    std::FILE *f = std::fopen("/proc/loadavg", "r");
-    if (f == nullptr) return "?";
-    double one = 0;
-    const bool ok = std::fscanf(f, "%lf", &one) == 1;
-    std::fclose(f);
-    return ok ? fmt(one) : "?";
 }
 
 int usage(const char *argv0, int rc) {
