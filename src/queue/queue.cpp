@@ -56,6 +56,9 @@ Wake sleep_until(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t>
                  Ready &&ready, const Deadline &deadline, std::int64_t slice_end_ns,
                  const sync::WaitGate &gate) {
     sleepers.fetch_add(1, std::memory_order_seq_cst);
+    // Pairs with the fence in bump(): our look at the state below cannot be ordered before
+    // the increment above.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     Wake result;
     for (;;) {
         const std::uint32_t seen = counter.load(std::memory_order_seq_cst);
@@ -84,10 +87,15 @@ Wake sleep_until(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t>
     return result;
 }
 
-// Tells the sleepers on `counter` that something changed; no system call if none sleeps.
+// Tells the sleepers on `counter` that something changed. The fence pairs with the
+// sleeper's sequentially consistent increment of `sleepers` (an eventcount): either the
+// sleeper's next look sees the change, or we see the sleeper and bump and wake. With
+// nobody asleep this writes nothing shared and makes no system call.
 void bump(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t> &sleepers) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (sleepers.load(std::memory_order_relaxed) == 0) return;
     counter.fetch_add(1, std::memory_order_seq_cst);
-    if (sleepers.load(std::memory_order_seq_cst) != 0) sync::futex_wake(counter, sync::kWakeAll);
+    sync::futex_wake(counter, sync::kWakeAll);
 }
 
 std::uint64_t slot_stride_for(std::uint64_t max_message) {
@@ -321,46 +329,45 @@ Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &de
     for (;;) {
         Status locked = lock_consumers();
         if (locked != kOk) return locked;
+        // The head slot's word alone says whether its message is there: the consumer never
+        // reads enqueue_pos, which lives on the producers' cache line.
         const std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_relaxed);
-        if (pos != layout_->enqueue_pos.load(std::memory_order_acquire)) {
-            QueueSlot &slot = slot_at(pos);
-            const std::uint64_t word = slot.word.load(std::memory_order_acquire);
-            if (word == word_for(pos, capacity, kSlotReady)) {
-                const std::size_t length = slot.length.load(std::memory_order_relaxed);
-                if (check_cap && length > cap) {
-                    RobustMutex(layout_->consumer_lock).release();
-                    *len = length;
-                    return kTooBig;
-                }
-                slot.reader.store(me, std::memory_order_relaxed);
-                layout_->dequeue_pos.store(pos + 1, std::memory_order_release);
+        QueueSlot &slot = slot_at(pos);
+        const std::uint64_t word = slot.word.load(std::memory_order_acquire);
+        if (word == word_for(pos, capacity, kSlotReady)) {
+            const std::size_t length = slot.length.load(std::memory_order_relaxed);
+            if (check_cap && length > cap) {
                 RobustMutex(layout_->consumer_lock).release();
-                *position = pos;
                 *len = length;
-                return kOk;
+                return kTooBig;
             }
-            if (word == word_for(pos, capacity, kSlotSkipped)) {
-                slot.reader.store(me, std::memory_order_relaxed);
-                layout_->dequeue_pos.store(pos + 1, std::memory_order_release);
-                RobustMutex(layout_->consumer_lock).release();
-                free_slot(slot, pos);
-                continue;
-            }
-            // Still being written.
+            slot.reader.store(me, std::memory_order_relaxed);
+            layout_->dequeue_pos.store(pos + 1, std::memory_order_release);
             RobustMutex(layout_->consumer_lock).release();
-            const std::int64_t now = Deadline::now_ns();
-            if (spun && now >= next_liveness_check) {
-                if (skip_dead_writer(slot, pos)) continue;
-                next_liveness_check = now + kLivenessPeriodNs;
-            }
-        } else {
+            *position = pos;
+            *len = length;
+            return kOk;
+        }
+        if (word == word_for(pos, capacity, kSlotSkipped)) {
+            slot.reader.store(me, std::memory_order_relaxed);
+            layout_->dequeue_pos.store(pos + 1, std::memory_order_release);
             RobustMutex(layout_->consumer_lock).release();
+            free_slot(slot, pos);
+            continue;
+        }
+        RobustMutex(layout_->consumer_lock).release();
+        // Empty, or still being written: a writer may have died in the middle.
+        const bool writing = word == word_for(pos, capacity, kSlotWriting) ||
+                             word == word_for(pos, capacity, kSlotCounted);
+        const std::int64_t now = Deadline::now_ns();
+        if (writing && spun && now >= next_liveness_check) {
+            if (skip_dead_writer(slot, pos)) continue;
+            next_liveness_check = now + kLivenessPeriodNs;
         }
 
         if (deadline.expired()) return kEmpty;
         auto ready = [&] {
             const std::uint64_t d = layout_->dequeue_pos.load(std::memory_order_acquire);
-            if (d == layout_->enqueue_pos.load(std::memory_order_acquire)) return false;
             const std::uint64_t w = slot_at(d).word.load(std::memory_order_acquire);
             return w == word_for(d, capacity, kSlotReady) ||
                    w == word_for(d, capacity, kSlotSkipped);

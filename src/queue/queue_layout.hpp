@@ -59,11 +59,12 @@ struct QueueLayout {
     std::uint32_t reserved0;
     // Claims are made under these (robust) locks, and only claims: the copies run outside
     // them. A holder killed inside leaves a state the next holder repairs (see queue.cpp).
-    sync::RobustMutexState producer_lock;
-    sync::RobustMutexState consumer_lock;
-
-    alignas(kCacheLine) std::atomic<std::uint64_t> enqueue_pos;  // next position to claim
-    alignas(kCacheLine) std::atomic<std::uint64_t> dequeue_pos;  // next position to take
+    // Each lock shares a cache line with the position it guards and nothing else, so a
+    // producer and a consumer on two cores do not bounce one line between them.
+    alignas(kCacheLine) sync::RobustMutexState producer_lock;
+    std::atomic<std::uint64_t> enqueue_pos;  // next position to claim
+    alignas(kCacheLine) sync::RobustMutexState consumer_lock;
+    std::atomic<std::uint64_t> dequeue_pos;  // next position to take
     // Wake-up counters (futex words) and the number of threads asleep on each, so that a
     // put or get makes no system call when nobody sleeps.
     alignas(kCacheLine) std::atomic<std::uint32_t> published;  // bumped by publish / skip
