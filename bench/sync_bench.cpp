@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench_clock.hpp"
+#include "bench_main.hpp"
 #include "bench_pingpong.hpp"
 #include "bench_process.hpp"
 #include "bench_report.hpp"
@@ -272,47 +273,22 @@ void section_wakeup(const Config &cfg, const std::string &prefix) {
                 ratio_line(boost.sleep, event.sleep).c_str());
 }
 
-int usage(const char *argv0, int rc) {
-    std::fprintf(rc == 0 ? stdout : stderr,
-                 "usage: %s [--quick]\n"
-                 "  Measures mproc's Lock and wake-ups against a robust pthread mutex,\n"
-                 "  Boost.Interprocess, Python multiprocessing and a spin floor.\n"
-                 "  --quick  about 1/20 of the iterations (smoke run)\n",
-                 argv0);
-    return rc;
-}
-
 }  // namespace
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
     using namespace mproc_bench;
     Config cfg;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--quick") == 0)
-            cfg.make_quick();
-        else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
-            return usage(argv[0], 0);
-        else
-            return usage(argv[0], 2);
-    }
-    // Names carry our pid, so that runs side by side (or a crashed earlier run's leftovers)
-    // never collide; every name is unlinked before its section ends.
-    const std::string prefix = "mproc-bench." + std::to_string(getpid()) + ".";
-    const int64_t t0 = now_ns();
-
-    std::printf(
-        "mproc sync bench: libmproc %s (header %s), %zu usable CPU(s), load average %s, %s "
-        "run\n",
-        mproc_version(), MPROC_VERSION_STRING, usable_cpus().size(), load_average().c_str(),
-        cfg.quick ? "quick" : "full");
-    std::fflush(stdout);
-    section_uncontended(cfg, prefix);
-    std::fflush(stdout);
-    section_wakeup(cfg, prefix);
-    std::printf(
-        "\ndone in %.1f s, load average now %s (a measurement, not a test: targets are "
-        "reported, not enforced)\n",
-        static_cast<double>(now_ns() - t0) / 1e9, load_average().c_str());
-    return 0;
+    const BenchProgram program{
+        "mproc sync bench", "mproc-bench",
+        "  Measures mproc's Lock and wake-ups against a robust pthread mutex,\n  "
+        "Boost.Interprocess, Python multiprocessing and a spin floor.\n",
+        "about 1/20 of the iterations (smoke run)"};
+    return bench_main(
+        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
+        [&](const std::string &prefix) {
+            section_uncontended(cfg, prefix);
+            std::fflush(stdout);
+            section_wakeup(cfg, prefix);
+        });
 }
