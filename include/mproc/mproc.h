@@ -463,8 +463,9 @@ MPROC_API int mproc_queue_join(mproc_queue_t *queue, double timeout);
  * message is a 4-byte big-endian signed length followed by the bytes; a message over
  * 2^31-1 bytes is the length -1 followed by an 8-byte big-endian length. So a C program
  * and a Python Connection can talk over the same file descriptor. Connections are file
- * descriptors, not named objects: they are inherited across fork. Sends never raise
- * SIGPIPE. */
+ * descriptors, not named objects: they are inherited across fork (close-on-exec, as in
+ * Python: pass one to an exec'ed program on purpose). Sends never raise SIGPIPE. The
+ * descriptor itself stays blocking, so a Python peer sharing it is not disturbed. */
 
 typedef struct mproc_connection mproc_connection_t;
 
@@ -474,8 +475,10 @@ typedef struct mproc_connection mproc_connection_t;
 MPROC_API int mproc_pipe(int duplex, mproc_connection_t **conn1, mproc_connection_t **conn2);
 
 /* Wraps a descriptor that speaks the same framing (for example one inherited from a
- * Python parent). Takes ownership of fd: close closes it. readable / writable say which
- * directions are allowed. Errors: MPROC_EINVAL (bad fd, neither direction). */
+ * Python parent). On success takes ownership of fd (close closes it); on failure the
+ * caller keeps it. readable / writable say which directions are allowed. Errors:
+ * MPROC_EINVAL (bad fd, neither direction, a direction the fd's access mode does not
+ * allow, a socket that is not SOCK_STREAM). */
 MPROC_API int mproc_connection_from_fd(int fd, int readable, int writable,
                                        mproc_connection_t **out);
 
@@ -492,10 +495,13 @@ MPROC_API int mproc_connection_fileno(const mproc_connection_t *conn, int *fd);
 MPROC_API int mproc_connection_send_bytes(mproc_connection_t *conn, const void *data, size_t len,
                                           double timeout);
 
-/* Receives one message into buf (capacity cap); *len = its size. Errors: MPROC_ETOOBIG
- * (cap too small: the message is kept for the next receive, *len tells its size),
- * MPROC_EEOF (the other end closed and nothing is left), MPROC_ETIMEDOUT, MPROC_ECLOSED,
- * MPROC_EINVAL (a send-only end), MPROC_EBADHANDLE. */
+/* Receives one message into buf (capacity cap); *len = its size. timeout bounds the wait
+ * for the first byte of a message; once a message has started it is read whole. Errors:
+ * MPROC_ETOOBIG (cap too small: the message is kept for the next receive, *len tells its
+ * size), MPROC_EEOF (the other end closed and nothing is left, or a message was cut short
+ * by the end of the stream), MPROC_ESYSTEM (a corrupt length on the wire: the connection
+ * stays unusable), MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL (a send-only end),
+ * MPROC_EBADHANDLE. */
 MPROC_API int mproc_connection_recv_bytes(mproc_connection_t *conn, void *buf, size_t cap,
                                           size_t *len, double timeout);
 

@@ -405,3 +405,27 @@ TEST(Lock, OnlyOneOfSeveralWaitersTakesOverFromADeadOwner) {
     EXPECT_EQ(wait_child(child), 128 + SIGKILL);
     EXPECT_FALSE(lock.locked());
 }
+
+// A fork() child inherits the parent's handle, including the count of calls blocked on
+// it, but not the parent's blocked threads: closing its copy must not wait for them.
+TEST(Lock, AChildClosesAnInheritedHandleWhileAParentThreadIsBlockedOnIt) {
+    Names names;
+    const std::string name = names.make("fork-close");
+    Lock holder = Lock::create(name, CreateOptions{});
+    ASSERT_EQ(holder.acquire(after(5)), kOk);
+    Lock waiter = Lock::open(name);
+    std::atomic<int> result{1};
+    std::thread blocked([&] { result = waiter.acquire(after(30)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it block
+
+    pid_t child = run_in_child([&] {
+        waiter.close();  // returns at once: no call of this process is inside
+        return 0;
+    });
+    EXPECT_EQ(wait_child(child, std::chrono::seconds(5)), 0);
+
+    EXPECT_EQ(holder.release(), kOk);
+    blocked.join();
+    EXPECT_EQ(result.load(), kOk);
+    EXPECT_EQ(waiter.release(), kOk);
+}

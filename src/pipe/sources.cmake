@@ -1,0 +1,1 @@
+set(MPROC_pipe_SOURCES pipe/connection.cpp)
