@@ -55,6 +55,8 @@ MPROC_DEFINE_ERROR_(broken_barrier_error);    // MPROC_EBROKEN
 MPROC_DEFINE_ERROR_(out_of_memory_error);     // MPROC_ENOMEM
 MPROC_DEFINE_ERROR_(permission_error);        // MPROC_EPERM
 MPROC_DEFINE_ERROR_(system_error);            // MPROC_ESYSTEM: errno is in what()
+MPROC_DEFINE_ERROR_(eof_error);               // MPROC_EEOF: the other end of a connection closed
+MPROC_DEFINE_ERROR_(broken_pipe_error);       // MPROC_EPIPE: cannot send, the other end closed
 
 #undef MPROC_DEFINE_ERROR_
 
@@ -99,6 +101,10 @@ namespace detail {
             throw permission_error(code, message);
         case MPROC_ESYSTEM:
             throw system_error(code, message);
+        case MPROC_EEOF:
+            throw eof_error(code, message);
+        case MPROC_EPIPE:
+            throw broken_pipe_error(code, message);
         default:
             throw error(code, message);
     }

@@ -7,25 +7,32 @@
 //   mproc::Event                a flag to wait for
 //   mproc::Condition            a condition variable over a Lock or RLock
 //   mproc::Barrier              a barrier for N parties, with an optional action
+//   mproc::Queue, SimpleQueue,
+//   mproc::JoinableQueue        bounded queues of byte messages
+//   mproc::Connection, pipe()   message connections (Python's wire format)
+//   mproc::Value<T>, Array<T>   typed shared memory with an optional lock
 //   mproc::error and subclasses what every failing call throws (error.hpp)
 //   mproc::timeout, forever     time limits as std::chrono durations (timeout.hpp)
 //   mproc::permissions          mode bits of a new named object (named_object.hpp)
 //
 // Every object lives in POSIX shared memory and is made by static factories:
 // create(name), create() (anonymous), open(name), create_or_open(name); unlink(name) removes
-// a name.
+// a name. Connections are file descriptors instead, made by mproc::pipe().
 #pragma once
 
 #include "mproc/mproc.h"
 
 #include "mproc/barrier.hpp"
 #include "mproc/condition.hpp"
+#include "mproc/connection.hpp"
 #include "mproc/error.hpp"
 #include "mproc/event.hpp"
 #include "mproc/lock.hpp"
 #include "mproc/named_object.hpp"
+#include "mproc/queue.hpp"
 #include "mproc/rlock.hpp"
 #include "mproc/semaphore.hpp"
+#include "mproc/shared_value.hpp"
 #include "mproc/timeout.hpp"
 
 namespace mproc {
