@@ -2,14 +2,22 @@
 
 namespace mproc::core::sync {
 
-Status RecursiveMutex::acquire(const Deadline &deadline, const WaitGate *gate) noexcept {
+Status RecursiveMutex::try_enter() noexcept {
     if (held_by_caller()) {
         std::uint32_t level = state_->count.load(std::memory_order_relaxed);
         if (level == UINT32_MAX) return kOverflow;
         state_->count.store(level + 1, std::memory_order_relaxed);
         return kOk;
     }
-    Status status = mutex().try_acquire_free() ? kOk : mutex().acquire(deadline, gate);
+    if (!mutex().try_acquire_free()) return kTimedOut;
+    state_->count.store(1, std::memory_order_relaxed);
+    return kOk;
+}
+
+Status RecursiveMutex::acquire(const Deadline &deadline, const WaitGate *gate) noexcept {
+    Status entered = try_enter();
+    if (entered != kTimedOut) return entered;
+    Status status = mutex().acquire(deadline, gate);
     if (status == kOk || status == kOwnerDead) {
         // A dead owner's level means nothing to us: we hold it once.
         state_->count.store(1, std::memory_order_relaxed);

@@ -15,6 +15,11 @@ class RecursiveMutex {
   public:
     explicit RecursiveMutex(RLockState &state) noexcept : state_(&state) {}
 
+    // Takes the lock without waiting when that is possible: one more level for its owner,
+    // or a free lock with one compare-and-swap. kOk, kOverflow, or kTimedOut if another
+    // thread holds it. No system call.
+    Status try_enter() noexcept;
+
     // kOk, kOwnerDead (acquired at level 1), kTimedOut, kClosed, kOverflow.
     Status acquire(const Deadline &deadline, const WaitGate *gate) noexcept;
     // kOk or kNotOwner.

@@ -11,6 +11,9 @@ RLock RLock::open(std::string_view name) {
 }
 
 Status RLock::acquire(const Deadline &deadline) noexcept {
+    // As for Lock: only a call that may block registers with the gate close() drains.
+    Status entered = mutex().try_enter();
+    if (entered != kTimedOut) return entered;
     WaitGate::Pass pass(gate_);
     return mutex().acquire(deadline, &gate_);
 }
