@@ -1,25 +1,28 @@
-// The queue algorithm.
+// The queue algorithm: Vyukov's bounded MPMC queue, with the claimer's pid in the slot
+// word so that every death can be repaired by the others.
 //
 // Positions count up for ever; position p lives in slot p % capacity, whose word holds
-// (p / capacity) << 3 | state: a fresh, zero-filled queue is every slot free for its
-// first position, so creation touches no slot.
+// p / capacity (the lap), a state and the pid working on it (queue_layout.hpp). A fresh,
+// zero-filled queue is every slot free for its first lap, so creation touches no slot.
 //
-// A producer claims position p = enqueue_pos under the producer lock: it writes its pid
-// into the slot, marks the slot kSlotWriting, then advances enqueue_pos. It copies the
-// message outside the lock and publishes it (kSlotReady). A consumer takes position
-// p = dequeue_pos under the consumer lock, only once that slot is ready: it writes its pid,
-// then advances dequeue_pos; it copies the message out and frees the slot for p + capacity.
+// A producer looks at the slot of p = enqueue_pos: if it is free for p's lap, one
+// compare-and-swap makes it kSlotWriting under the producer's pid, and a second advances
+// enqueue_pos (anyone who finds the slot of enqueue_pos already claimed advances it for the
+// claimer: helping). It copies the message in and publishes it (kSlotReady). A consumer
+// looks at the slot of p = dequeue_pos the same way: a ready slot becomes kSlotReading
+// under its pid, dequeue_pos advances (or is helped on), the message is copied out and the
+// slot freed for p + capacity. No lock: a process can die anywhere.
 //
 // Process death, at any instruction:
-//  - a producer that dies after marking the slot but before advancing enqueue_pos held
-//    the producer lock: the next holder gets kOwnerDead and unmarks the slot;
+//  - a producer or consumer that dies between its two compare-and-swaps has claimed the
+//    slot: the next one to look advances the position for it;
 //  - a producer that dies while copying leaves a kSlotWriting head: a consumer that finds
-//    the head's writer dead marks it kSlotSkipped, and consumers pass over it;
-//  - a consumer that dies before advancing dequeue_pos left nothing claimed;
-//  - a consumer that dies after advancing it holds its slot for ever: a producer that
-//    needs the slot and finds that reader dead frees it (that one message is lost).
+//    the slot's pid dead marks it kSlotSkipped, and consumers pass over it;
+//  - a consumer that dies while copying out holds its kSlotReading slot: a producer that
+//    needs the slot and finds that pid dead frees it (that one message is lost).
 // Waiting: spin briefly, then sleep on the `published` / `freed` counters, re-checking
-// every 20 ms for a dead writer or reader that no wake-up would announce.
+// every 20 ms for a dead writer or reader that no wake-up would announce. Only a call
+// that waits registers with the handle's close gate: the fast paths are a few atomics.
 #include "queue/queue.hpp"
 
 #include <cstring>
@@ -29,13 +32,11 @@
 #include "sync/futex.hpp"
 #include "sync/owner_liveness.hpp"
 #include "sync/process_identity.hpp"
-#include "sync/robust_mutex.hpp"
 #include "sync/spin.hpp"
 
 namespace mproc::core::queue {
 
 using sync::Deadline;
-using sync::RobustMutex;
 
 namespace {
 
@@ -172,12 +173,6 @@ QueueSlot &Queue::slot_at(std::uint64_t position) const noexcept {
                                           index * layout_->slot_stride);
 }
 
-std::uint64_t Queue::index_of(const QueueSlot &slot) const noexcept {
-    auto *base = static_cast<const unsigned char *>(segment_.base()) + layout_->slots_offset;
-    return static_cast<std::uint64_t>(reinterpret_cast<const unsigned char *>(&slot) - base) /
-           layout_->slot_stride;
-}
-
 unsigned char *Queue::payload(QueueSlot &slot) const noexcept {
     return reinterpret_cast<unsigned char *>(&slot) + kSlotHeader;
 }
@@ -196,49 +191,28 @@ QueueSlot *Queue::slot_of(const void *data) const noexcept {
 
 namespace {
 
-std::uint64_t word_for(std::uint64_t position, std::uint64_t capacity, std::uint64_t state) {
-    return slot_word(position / capacity, state);
+std::uint64_t lap_of(std::uint64_t position, std::uint64_t capacity) {
+    return position / capacity & kLapMask;
+}
+
+bool is_writing(std::uint64_t state) {
+    return state == kSlotWriting || state == kSlotCounted;
+}
+
+// True if `pid` (the process named in a slot word) is gone. Our own pid is alive: another
+// of our threads holds the slot.
+bool claimer_died(std::uint32_t pid) {
+    return pid != sync::current_pid() && !sync::process_is_alive(pid);
 }
 
 }  // namespace
 
-Status Queue::lock_producers() noexcept {
-    RobustMutex lock(layout_->producer_lock);
-    if (lock.try_acquire_free()) return kOk;
-    Status status = lock.acquire(Deadline::forever(), &gate_);
-    if (status == kOwnerDead) {
-        // Its holder died between marking the head slot and advancing enqueue_pos: the
-        // slot is marked but not claimed. Unmark it.
-        const std::uint64_t position = layout_->enqueue_pos.load(std::memory_order_relaxed);
-        QueueSlot &slot = slot_at(position);
-        std::uint64_t word = word_for(position, layout_->capacity, kSlotWriting);
-        slot.word.compare_exchange_strong(word, word_for(position, layout_->capacity, kSlotFree),
-                                          std::memory_order_acq_rel);
-        status = kOk;
-    }
-    return status;
-}
-
-Status Queue::lock_consumers() noexcept {
-    RobustMutex lock(layout_->consumer_lock);
-    if (lock.try_acquire_free()) return kOk;
-    Status status = lock.acquire(Deadline::forever(), &gate_);
-    // A consumer that died holding it claimed nothing (dequeue_pos moves last).
-    return status == kOwnerDead ? kOk : status;
-}
-
-bool Queue::reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t stale) noexcept {
-    const std::uint64_t capacity = layout_->capacity;
+bool Queue::reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t lap) noexcept {
     std::uint64_t word = slot.word.load(std::memory_order_acquire);
-    if (word != word_for(stale, capacity, kSlotReady) &&
-        word != word_for(stale, capacity, kSlotSkipped)) {
-        return false;
-    }
-    if (layout_->dequeue_pos.load(std::memory_order_acquire) <= stale) return false;  // not taken
-    const std::uint32_t reader = slot.reader.load(std::memory_order_relaxed);
-    if (reader == sync::current_pid() || sync::process_is_alive(reader)) return false;
+    if (lap_distance(word, lap) != kLapMask || word_state(word) != kSlotReading) return false;
+    if (!claimer_died(word_pid(word))) return false;
     // Its consumer died holding it: the message went with it (the documented exception).
-    if (!slot.word.compare_exchange_strong(word, word_for(stale + capacity, capacity, kSlotFree),
+    if (!slot.word.compare_exchange_strong(word, slot_word(lap, kSlotFree),
                                            std::memory_order_acq_rel)) {
         return false;
     }
@@ -246,14 +220,12 @@ bool Queue::reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t stale) noexc
     return true;
 }
 
-bool Queue::skip_dead_writer(QueueSlot &slot, std::uint64_t position) noexcept {
-    const std::uint64_t capacity = layout_->capacity;
+bool Queue::skip_dead_writer(QueueSlot &slot, std::uint64_t lap) noexcept {
     std::uint64_t word = slot.word.load(std::memory_order_acquire);
-    const bool counted = word == word_for(position, capacity, kSlotCounted);
-    if (!counted && word != word_for(position, capacity, kSlotWriting)) return false;
-    const std::uint32_t writer = slot.writer.load(std::memory_order_relaxed);
-    if (writer == sync::current_pid() || sync::process_is_alive(writer)) return false;
-    if (!slot.word.compare_exchange_strong(word, word_for(position, capacity, kSlotSkipped),
+    if (lap_distance(word, lap) != 0 || !is_writing(word_state(word))) return false;
+    if (!claimer_died(word_pid(word))) return false;
+    const bool counted = word_state(word) == kSlotCounted;
+    if (!slot.word.compare_exchange_strong(word, slot_word(lap, kSlotSkipped),
                                            std::memory_order_acq_rel)) {
         return false;
     }
@@ -262,40 +234,61 @@ bool Queue::skip_dead_writer(QueueSlot &slot, std::uint64_t position) noexcept {
     return true;
 }
 
-Status Queue::claim_for_write(std::size_t len, const Deadline &deadline,
-                              std::uint64_t *position) noexcept {
-    if (len > layout_->max_message) return kTooBig;
-    const std::uint32_t me = sync::current_pid();
+Status Queue::try_claim_write(QueueSlot **slot_out, std::uint64_t *lap_out) noexcept {
     const std::uint64_t capacity = layout_->capacity;
+    for (;;) {
+        const std::uint64_t pos = layout_->enqueue_pos.load(std::memory_order_acquire);
+        const std::uint64_t lap = lap_of(pos, capacity);
+        QueueSlot &slot = slot_at(pos);
+        std::uint64_t word = slot.word.load(std::memory_order_acquire);
+        const std::uint64_t distance = lap_distance(word, lap);
+        if (distance == kLapMask) {  // still the previous lap's message: full
+            *slot_out = &slot;
+            *lap_out = lap;
+            return kFull;
+        }
+        if (distance == 0 && word_state(word) == kSlotFree) {
+            if (!slot.word.compare_exchange_strong(
+                    word, slot_word(lap, kSlotWriting, sync::current_pid()),
+                    std::memory_order_acq_rel, std::memory_order_relaxed)) {
+                continue;
+            }
+            std::uint64_t expected = pos;
+            layout_->enqueue_pos.compare_exchange_strong(expected, pos + 1,
+                                                         std::memory_order_acq_rel);
+            *slot_out = &slot;
+            *lap_out = lap;
+            return kOk;
+        }
+        // Position pos is claimed (or long done) but enqueue_pos not yet past it: its
+        // claimer is between its two steps, or died there. Advance it for them.
+        std::uint64_t expected = pos;
+        layout_->enqueue_pos.compare_exchange_strong(expected, pos + 1, std::memory_order_acq_rel);
+    }
+}
+
+Status Queue::claim_for_write(std::size_t len, const Deadline &deadline, QueueSlot **slot,
+                              std::uint64_t *lap) noexcept {
+    if (len > layout_->max_message) return kTooBig;
+    if (try_claim_write(slot, lap) == kOk) return kOk;
+
+    // Full. Only now register with the gate that close() drains.
+    sync::WaitGate::Pass pass(gate_);
     bool spun = false;
     std::int64_t next_liveness_check = 0;
     for (;;) {
-        Status locked = lock_producers();
-        if (locked != kOk) return locked;
-        const std::uint64_t pos = layout_->enqueue_pos.load(std::memory_order_relaxed);
-        QueueSlot &slot = slot_at(pos);
-        if (slot.word.load(std::memory_order_acquire) == word_for(pos, capacity, kSlotFree)) {
-            slot.writer.store(me, std::memory_order_relaxed);
-            slot.length.store(len, std::memory_order_relaxed);
-            slot.word.store(word_for(pos, capacity, kSlotWriting), std::memory_order_release);
-            layout_->enqueue_pos.store(pos + 1, std::memory_order_release);
-            RobustMutex(layout_->producer_lock).release();
-            *position = pos;
-            return kOk;
-        }
-        RobustMutex(layout_->producer_lock).release();
-
-        // Full: the slot still holds position pos - capacity. Unless its reader died.
+        if (try_claim_write(slot, lap) == kOk) return kOk;
+        // The slot still serves the lap before. Unless its reader died.
         const std::int64_t now = Deadline::now_ns();
         if (now >= next_liveness_check) {
-            if (pos >= capacity && reclaim_from_dead_reader(slot, pos - capacity)) continue;
+            if (reclaim_from_dead_reader(**slot, *lap)) continue;
             next_liveness_check = now + kLivenessPeriodNs;
         }
         if (deadline.expired()) return kFull;
         auto room = [&] {
             const std::uint64_t e = layout_->enqueue_pos.load(std::memory_order_acquire);
-            return slot_at(e).word.load(std::memory_order_acquire) ==
-                   word_for(e, capacity, kSlotFree);
+            const std::uint64_t w = slot_at(e).word.load(std::memory_order_acquire);
+            return lap_distance(w, lap_of(e, layout_->capacity)) != kLapMask;
         };
         if (!spun) {
             spun = true;
@@ -307,69 +300,95 @@ Status Queue::claim_for_write(std::size_t len, const Deadline &deadline,
     }
 }
 
-void Queue::publish(QueueSlot &slot, std::uint64_t position) noexcept {
-    const std::uint64_t capacity = layout_->capacity;
+void Queue::publish(QueueSlot &slot, std::uint64_t lap) noexcept {
+    const std::uint32_t me = sync::current_pid();
     if (flavor() == QueueFlavor::kJoinable) {
         // Counted before it can be taken, so task_done never runs ahead of the count; a
         // consumer that skips a dead writer's counted slot takes the count back.
-        slot.word.store(word_for(position, capacity, kSlotCounted), std::memory_order_relaxed);
+        slot.word.store(slot_word(lap, kSlotCounted, me), std::memory_order_relaxed);
         layout_->unfinished.fetch_add(1, std::memory_order_seq_cst);
     }
-    slot.word.store(word_for(position, capacity, kSlotReady), std::memory_order_release);
+    slot.word.store(slot_word(lap, kSlotReady, me), std::memory_order_release);
     bump(layout_->published, layout_->consumer_sleepers);
 }
 
-Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &deadline,
-                             std::uint64_t *position, std::size_t *len) noexcept {
-    const std::uint32_t me = sync::current_pid();
+Status Queue::try_claim_read(bool check_cap, std::size_t cap, QueueSlot **slot_out,
+                             std::uint64_t *lap_out, std::size_t *len) noexcept {
     const std::uint64_t capacity = layout_->capacity;
-    bool spun = false;
-    std::int64_t next_liveness_check = 0;
     for (;;) {
-        Status locked = lock_consumers();
-        if (locked != kOk) return locked;
-        // The head slot's word alone says whether its message is there: the consumer never
+        // The head slot's word alone says whether its message is there: a consumer never
         // reads enqueue_pos, which lives on the producers' cache line.
-        const std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_relaxed);
+        const std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire);
+        const std::uint64_t lap = lap_of(pos, capacity);
         QueueSlot &slot = slot_at(pos);
-        const std::uint64_t word = slot.word.load(std::memory_order_acquire);
-        if (word == word_for(pos, capacity, kSlotReady)) {
+        std::uint64_t word = slot.word.load(std::memory_order_acquire);
+        const std::uint64_t distance = lap_distance(word, lap);
+        const std::uint64_t state = word_state(word);
+        *slot_out = &slot;
+        *lap_out = lap;
+        if (distance == kLapMask || (distance == 0 && (state == kSlotFree || is_writing(state)))) {
+            return kEmpty;  // not yet written (or still being written)
+        }
+        if (distance == 0 && state == kSlotReady) {
             const std::size_t length = slot.length.load(std::memory_order_relaxed);
             if (check_cap && length > cap) {
-                RobustMutex(layout_->consumer_lock).release();
+                // Re-read: the length belongs to this lap's message only if the slot did
+                // not move on meanwhile.
+                if (slot.word.load(std::memory_order_acquire) != word) continue;
                 *len = length;
                 return kTooBig;
             }
-            slot.reader.store(me, std::memory_order_relaxed);
-            layout_->dequeue_pos.store(pos + 1, std::memory_order_release);
-            RobustMutex(layout_->consumer_lock).release();
-            *position = pos;
+            if (!slot.word.compare_exchange_strong(
+                    word, slot_word(lap, kSlotReading, sync::current_pid()),
+                    std::memory_order_acq_rel, std::memory_order_relaxed)) {
+                continue;
+            }
+            std::uint64_t expected = pos;
+            layout_->dequeue_pos.compare_exchange_strong(expected, pos + 1,
+                                                         std::memory_order_acq_rel);
             *len = length;
             return kOk;
         }
-        if (word == word_for(pos, capacity, kSlotSkipped)) {
-            slot.reader.store(me, std::memory_order_relaxed);
-            layout_->dequeue_pos.store(pos + 1, std::memory_order_release);
-            RobustMutex(layout_->consumer_lock).release();
-            free_slot(slot, pos);
-            continue;
+        if (distance == 0 && state == kSlotSkipped) {
+            // No message here: free the slot for the next lap and step over it.
+            if (slot.word.compare_exchange_strong(word, slot_word(lap + 1, kSlotFree),
+                                                  std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                bump(layout_->freed, layout_->producer_sleepers);
+            }
         }
-        RobustMutex(layout_->consumer_lock).release();
+        // Position pos is taken (or skipped) but dequeue_pos not yet past it: advance it
+        // for its taker, who is between its two steps or died there.
+        std::uint64_t expected = pos;
+        layout_->dequeue_pos.compare_exchange_strong(expected, pos + 1, std::memory_order_acq_rel);
+    }
+}
+
+Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &deadline,
+                             QueueSlot **slot, std::uint64_t *lap, std::size_t *len) noexcept {
+    Status status = try_claim_read(check_cap, cap, slot, lap, len);
+    if (status != kEmpty) return status;
+
+    // Empty. Only now register with the gate that close() drains.
+    sync::WaitGate::Pass pass(gate_);
+    bool spun = false;
+    std::int64_t next_liveness_check = 0;
+    for (;;) {
+        status = try_claim_read(check_cap, cap, slot, lap, len);
+        if (status != kEmpty) return status;
         // Empty, or still being written: a writer may have died in the middle.
-        const bool writing = word == word_for(pos, capacity, kSlotWriting) ||
-                             word == word_for(pos, capacity, kSlotCounted);
         const std::int64_t now = Deadline::now_ns();
-        if (writing && spun && now >= next_liveness_check) {
-            if (skip_dead_writer(slot, pos)) continue;
+        if (spun && now >= next_liveness_check) {
+            if (skip_dead_writer(**slot, *lap)) continue;
             next_liveness_check = now + kLivenessPeriodNs;
         }
-
         if (deadline.expired()) return kEmpty;
         auto ready = [&] {
             const std::uint64_t d = layout_->dequeue_pos.load(std::memory_order_acquire);
             const std::uint64_t w = slot_at(d).word.load(std::memory_order_acquire);
-            return w == word_for(d, capacity, kSlotReady) ||
-                   w == word_for(d, capacity, kSlotSkipped);
+            const std::uint64_t distance = lap_distance(w, lap_of(d, layout_->capacity));
+            return distance != kLapMask &&
+                   !(distance == 0 && (word_state(w) == kSlotFree || is_writing(word_state(w))));
         };
         if (!spun) {
             spun = true;
@@ -382,75 +401,84 @@ Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &de
     }
 }
 
-void Queue::free_slot(QueueSlot &slot, std::uint64_t position) noexcept {
-    const std::uint64_t capacity = layout_->capacity;
-    std::uint64_t word = slot.word.load(std::memory_order_relaxed);
-    if (word_state(word) != kSlotReady && word_state(word) != kSlotSkipped) return;
-    // A CAS, not a store: a producer that wrongly took us for dead may have freed it.
-    slot.word.compare_exchange_strong(word, word_for(position + capacity, capacity, kSlotFree),
-                                      std::memory_order_acq_rel);
+void Queue::free_slot(QueueSlot &slot, std::uint64_t lap) noexcept {
+    // A compare-and-swap, not a store: a producer that wrongly took us for dead (our pid
+    // reused) may have freed it already.
+    std::uint64_t word = slot_word(lap, kSlotReading, sync::current_pid());
+    slot.word.compare_exchange_strong(word, slot_word(lap + 1, kSlotFree),
+                                      std::memory_order_acq_rel, std::memory_order_relaxed);
     bump(layout_->freed, layout_->producer_sleepers);
 }
 
 Status Queue::put(const void *data, std::size_t len, const Deadline &deadline) noexcept {
-    sync::WaitGate::Pass pass(gate_);
-    std::uint64_t position = 0;
-    Status status = claim_for_write(len, deadline, &position);
+    QueueSlot *slot = nullptr;
+    std::uint64_t lap = 0;
+    Status status = claim_for_write(len, deadline, &slot, &lap);
     if (status != kOk) return status;
-    QueueSlot &slot = slot_at(position);
-    if (len != 0) std::memcpy(payload(slot), data, len);
-    publish(slot, position);
+    slot->length.store(len, std::memory_order_relaxed);
+    if (len != 0) std::memcpy(payload(*slot), data, len);
+    publish(*slot, lap);
     return kOk;
 }
 
 Status Queue::get(void *buf, std::size_t cap, std::size_t *len, const Deadline &deadline) noexcept {
-    sync::WaitGate::Pass pass(gate_);
-    std::uint64_t position = 0;
-    Status status = claim_for_read(true, cap, deadline, &position, len);
+    QueueSlot *slot = nullptr;
+    std::uint64_t lap = 0;
+    Status status = claim_for_read(true, cap, deadline, &slot, &lap, len);
     if (status != kOk) return status;
-    QueueSlot &slot = slot_at(position);
-    if (*len != 0) std::memcpy(buf, payload(slot), *len);
-    free_slot(slot, position);
+    if (*len != 0) std::memcpy(buf, payload(*slot), *len);
+    free_slot(*slot, lap);
     return kOk;
 }
 
 Status Queue::next_size(std::size_t *len) noexcept {
-    // What a get would take now: the first ready message, past cancelled or skipped slots
-    // that no consumer has stepped over yet. A slot still being written stops the look
-    // (a get would wait for it).
+    // What a get would take now: the first ready message, past skipped slots that no
+    // consumer has stepped over yet. A slot still being written stops the look (a get would
+    // wait for it).
     const std::uint64_t capacity = layout_->capacity;
     const std::uint64_t end = layout_->enqueue_pos.load(std::memory_order_acquire);
     for (std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire); pos < end;
          ++pos) {
         QueueSlot &slot = slot_at(pos);
         const std::uint64_t word = slot.word.load(std::memory_order_acquire);
-        if (word == word_for(pos, capacity, kSlotSkipped)) continue;
-        if (word != word_for(pos, capacity, kSlotReady)) return kEmpty;
-        *len = slot.length.load(std::memory_order_relaxed);
-        return kOk;
+        const std::uint64_t distance = lap_distance(word, lap_of(pos, capacity));
+        if (distance == 0 && word_state(word) == kSlotReady) {
+            *len = slot.length.load(std::memory_order_relaxed);
+            return kOk;
+        }
+        if (distance == 0 && word_state(word) == kSlotSkipped) continue;
+        if (distance == 0 && word_state(word) == kSlotReading) continue;  // being taken
+        if (distance == 1) continue;                                      // taken and freed already
+        return kEmpty;
     }
     return kEmpty;
 }
 
 Status Queue::reserve(std::size_t len, const Deadline &deadline, void **out) noexcept {
-    sync::WaitGate::Pass pass(gate_);
-    std::uint64_t position = 0;
-    Status status = claim_for_write(len, deadline, &position);
+    QueueSlot *slot = nullptr;
+    std::uint64_t lap = 0;
+    Status status = claim_for_write(len, deadline, &slot, &lap);
     if (status != kOk) return status;
-    *out = payload(slot_at(position));
+    slot->length.store(len, std::memory_order_relaxed);
+    *out = payload(*slot);
     return kOk;
 }
+
+namespace {
+
+// A slot that this process claimed with `state`, or nullptr.
+bool held_by_me(std::uint64_t word, std::uint64_t state) {
+    return word_state(word) == state && word_pid(word) == (sync::current_pid() & kPidMask);
+}
+
+}  // namespace
 
 Status Queue::commit(void *data) noexcept {
     QueueSlot *slot = slot_of(data);
     if (slot == nullptr) return kInvalid;
     const std::uint64_t word = slot->word.load(std::memory_order_acquire);
-    if (word_state(word) != kSlotWriting ||
-        slot->writer.load(std::memory_order_relaxed) != sync::current_pid()) {
-        return kInvalid;
-    }
-    const std::uint64_t position = word_position(word) * layout_->capacity + index_of(*slot);
-    publish(*slot, position);
+    if (!held_by_me(word, kSlotWriting)) return kInvalid;
+    publish(*slot, word_lap(word));
     return kOk;
 }
 
@@ -458,11 +486,8 @@ Status Queue::cancel(void *data) noexcept {
     QueueSlot *slot = slot_of(data);
     if (slot == nullptr) return kInvalid;
     std::uint64_t word = slot->word.load(std::memory_order_acquire);
-    if (word_state(word) != kSlotWriting ||
-        slot->writer.load(std::memory_order_relaxed) != sync::current_pid()) {
-        return kInvalid;
-    }
-    if (!slot->word.compare_exchange_strong(word, (word & ~std::uint64_t{7}) | kSlotSkipped,
+    if (!held_by_me(word, kSlotWriting)) return kInvalid;
+    if (!slot->word.compare_exchange_strong(word, slot_word(word_lap(word), kSlotSkipped),
                                             std::memory_order_acq_rel)) {
         return kInvalid;
     }
@@ -471,11 +496,11 @@ Status Queue::cancel(void *data) noexcept {
 }
 
 Status Queue::borrow(const Deadline &deadline, const void **data, std::size_t *len) noexcept {
-    sync::WaitGate::Pass pass(gate_);
-    std::uint64_t position = 0;
-    Status status = claim_for_read(false, 0, deadline, &position, len);
+    QueueSlot *slot = nullptr;
+    std::uint64_t lap = 0;
+    Status status = claim_for_read(false, 0, deadline, &slot, &lap, len);
     if (status != kOk) return status;
-    *data = payload(slot_at(position));
+    *data = payload(*slot);
     return kOk;
 }
 
@@ -483,13 +508,8 @@ Status Queue::give_back(const void *data) noexcept {
     QueueSlot *slot = slot_of(data);
     if (slot == nullptr) return kInvalid;
     const std::uint64_t word = slot->word.load(std::memory_order_acquire);
-    const std::uint64_t position = word_position(word) * layout_->capacity + index_of(*slot);
-    if (word_state(word) != kSlotReady ||
-        slot->reader.load(std::memory_order_relaxed) != sync::current_pid() ||
-        layout_->dequeue_pos.load(std::memory_order_acquire) <= position) {
-        return kInvalid;
-    }
-    free_slot(*slot, position);
+    if (!held_by_me(word, kSlotReading)) return kInvalid;
+    free_slot(*slot, word_lap(word));
     return kOk;
 }
 
@@ -512,9 +532,9 @@ Status Queue::task_done() noexcept {
 
 Status Queue::join(const Deadline &deadline) noexcept {
     if (flavor() != QueueFlavor::kJoinable) return kKind;
-    sync::WaitGate::Pass pass(gate_);
     auto done = [&] { return layout_->unfinished.load(std::memory_order_acquire) == 0; };
     if (done()) return kOk;
+    sync::WaitGate::Pass pass(gate_);
     for (;;) {
         const std::int64_t slice_end = Deadline::now_ns() + kLivenessPeriodNs;
         Wake wake = sleep_until(layout_->all_done, layout_->join_sleepers, done, deadline,
@@ -530,8 +550,6 @@ void Queue::close() noexcept {
         sync::futex_wake(layout_->published, sync::kWakeAll);
         sync::futex_wake(layout_->freed, sync::kWakeAll);
         sync::futex_wake(layout_->all_done, sync::kWakeAll);
-        RobustMutex(layout_->producer_lock).wake_all();
-        RobustMutex(layout_->consumer_lock).wake_all();
     });
 }
 

@@ -59,28 +59,32 @@ class Queue : public sync::SharedObject<QueueLayout> {
     explicit Queue(shm::Segment segment);
 
     QueueSlot &slot_at(std::uint64_t position) const noexcept;
-    std::uint64_t index_of(const QueueSlot &slot) const noexcept;
     unsigned char *payload(QueueSlot &slot) const noexcept;
     // The slot a payload pointer from reserve / borrow belongs to, or nullptr.
     QueueSlot *slot_of(const void *payload) const noexcept;
 
-    // Claims the next position for a message of `len` bytes, waiting while the queue is
-    // full: kOk with *position, kFull, kClosed.
-    Status claim_for_write(std::size_t len, const sync::Deadline &deadline,
-                           std::uint64_t *position) noexcept;
-    void publish(QueueSlot &slot, std::uint64_t position) noexcept;
-    // Claims the head message, waiting while there is none: kOk with *position and *len,
-    // kEmpty, kClosed, and kTooBig if check_cap and the message is over cap.
+    // One attempt to claim the next position for writing, helping past claimers that died
+    // before advancing enqueue_pos: kOk with the slot marked kSlotWriting for us and its
+    // lap, or kFull with the slot that blocks (still serving the lap before).
+    Status try_claim_write(QueueSlot **slot, std::uint64_t *lap) noexcept;
+    // As try_claim_write, waiting while the queue is full: kOk, kFull, kClosed.
+    Status claim_for_write(std::size_t len, const sync::Deadline &deadline, QueueSlot **slot,
+                           std::uint64_t *lap) noexcept;
+    void publish(QueueSlot &slot, std::uint64_t lap) noexcept;
+    // One attempt to take the head message: kOk with the slot marked kSlotReading for us,
+    // its lap and *len; kTooBig (if check_cap and it is over cap: *len = its size); or
+    // kEmpty with the head slot (still free, or being written).
+    Status try_claim_read(bool check_cap, std::size_t cap, QueueSlot **slot, std::uint64_t *lap,
+                          std::size_t *len) noexcept;
+    // As try_claim_read, waiting while there is none: adds kClosed.
     Status claim_for_read(bool check_cap, std::size_t cap, const sync::Deadline &deadline,
-                          std::uint64_t *position, std::size_t *len) noexcept;
-    void free_slot(QueueSlot &slot, std::uint64_t position) noexcept;
-    // Frees the slot of position `stale` if the consumer that took it died: true if done.
-    bool reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t stale) noexcept;
-    // Skips the head slot of position `position` if its writer died: true if done.
-    bool skip_dead_writer(QueueSlot &slot, std::uint64_t position) noexcept;
-
-    Status lock_producers() noexcept;
-    Status lock_consumers() noexcept;
+                          QueueSlot **slot, std::uint64_t *lap, std::size_t *len) noexcept;
+    void free_slot(QueueSlot &slot, std::uint64_t lap) noexcept;
+    // Frees `slot`, which still serves the lap before `lap`, if the consumer reading it
+    // died: true if done (that one message is lost).
+    bool reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t lap) noexcept;
+    // Marks the head slot kSlotSkipped if the producer writing it for `lap` died.
+    bool skip_dead_writer(QueueSlot &slot, std::uint64_t lap) noexcept;
 };
 
 }  // namespace mproc::core::queue

@@ -8,43 +8,56 @@
 
 #include "shm/object_header.hpp"
 #include "shm/segment.hpp"
-#include "sync/robust_mutex_layout.hpp"
 
 namespace mproc::core::queue {
 
 enum class QueueFlavor : std::uint32_t { kQueue = 0, kSimple = 1, kJoinable = 2 };
 
-// A slot serves positions i, i + capacity, i + 2 * capacity, ... Its word holds the
-// position it serves now and that position's state, so one atomic load tells a producer
-// or a consumer whether the slot is theirs (as the per-slot sequence numbers of Vyukov's
-// bounded queue do).
+// A slot serves positions i, i + capacity, i + 2 * capacity, ... (its laps). Its word holds
+// the lap it serves now, that position's state and, while a process works on it, that
+// process's pid: one atomic load tells a producer or a consumer whether the slot is theirs
+// (as the per-slot sequence numbers of Vyukov's bounded queue do), and one compare-and-swap
+// both claims it and names the claimer, so a claimer's death is recognised at any
+// instruction.
 enum SlotState : std::uint64_t {
-    kSlotFree = 0,     // empty, waiting for the producer of its position
-    kSlotWriting = 1,  // claimed by `writer`, which is copying the message in
+    kSlotFree = 0,     // empty, waiting for the producer of its position (pid 0)
+    kSlotWriting = 1,  // claimed by the producer `pid`, which is copying the message in
     kSlotCounted = 2,  // as kSlotWriting, and counted in `unfinished` (JoinableQueue)
     kSlotReady = 3,    // published: the consumer of its position may take it
     kSlotSkipped = 4,  // no message: cancelled, or its writer died before publishing
+    kSlotReading = 5,  // taken by the consumer `pid`, which is copying the message out
 };
 
-inline constexpr std::uint64_t slot_word(std::uint64_t position, std::uint64_t state) {
-    return position << 3 | state;
+// Word = lap << 25 | pid << 3 | state. Linux pids are below 2^22 (PID_MAX_LIMIT). Laps are
+// compared modulo 2^39: a claim could be fooled only by a thread stalled between its load
+// and its compare-and-swap for 2^39 laps of the ring (hours at full speed, on one slot).
+inline constexpr unsigned kPidShift = 3;
+inline constexpr unsigned kLapShift = 25;
+inline constexpr std::uint64_t kPidMask = (std::uint64_t{1} << 22) - 1;
+inline constexpr std::uint64_t kLapMask = (std::uint64_t{1} << 39) - 1;
+
+inline constexpr std::uint64_t slot_word(std::uint64_t lap, std::uint64_t state,
+                                         std::uint32_t pid = 0) {
+    return (lap & kLapMask) << kLapShift | (pid & kPidMask) << kPidShift | state;
 }
-inline constexpr std::uint64_t word_position(std::uint64_t word) {
-    return word >> 3;
+inline constexpr std::uint64_t word_lap(std::uint64_t word) {
+    return word >> kLapShift;
+}
+inline constexpr std::uint32_t word_pid(std::uint64_t word) {
+    return static_cast<std::uint32_t>(word >> kPidShift & kPidMask);
 }
 inline constexpr std::uint64_t word_state(std::uint64_t word) {
     return word & 7;
 }
+// How far the slot's lap is ahead of `lap` (modulo 2^39): 0 it serves that lap, 1 it has
+// moved on, kLapMask (-1) it still serves the lap before.
+inline constexpr std::uint64_t lap_distance(std::uint64_t word, std::uint64_t lap) {
+    return (word_lap(word) - lap) & kLapMask;
+}
 
 struct QueueSlot {
     std::atomic<std::uint64_t> word;
-    // The pids that claimed the slot for its current position, so that a death on either
-    // side is recognised (kill at any instruction: each is written before the step that
-    // makes it matter).
-    std::atomic<std::uint32_t> writer;
-    std::atomic<std::uint32_t> reader;
-    std::atomic<std::uint64_t> length;
-    std::uint64_t reserved;
+    std::atomic<std::uint64_t> length;  // of the message, written before it is published
 };
 
 inline constexpr std::size_t kCacheLine = 64;
@@ -57,14 +70,10 @@ struct QueueLayout {
     std::uint64_t slots_offset;  // from the start of the object
     std::uint32_t flavor;        // a QueueFlavor
     std::uint32_t reserved0;
-    // Claims are made under these (robust) locks, and only claims: the copies run outside
-    // them. A holder killed inside leaves a state the next holder repairs (see queue.cpp).
-    // Each lock shares a cache line with the position it guards and nothing else, so a
+    // Positions are claimed lock-free. Each shares a cache line with nothing else, so a
     // producer and a consumer on two cores do not bounce one line between them.
-    alignas(kCacheLine) sync::RobustMutexState producer_lock;
-    std::atomic<std::uint64_t> enqueue_pos;  // next position to claim
-    alignas(kCacheLine) sync::RobustMutexState consumer_lock;
-    std::atomic<std::uint64_t> dequeue_pos;  // next position to take
+    alignas(kCacheLine) std::atomic<std::uint64_t> enqueue_pos;  // next position to claim
+    alignas(kCacheLine) std::atomic<std::uint64_t> dequeue_pos;  // next position to take
     // Wake-up counters (futex words) and the number of threads asleep on each, so that a
     // put or get makes no system call when nobody sleeps.
     alignas(kCacheLine) std::atomic<std::uint32_t> published;  // bumped by publish / skip
@@ -77,12 +86,12 @@ struct QueueLayout {
 
     // Opening checks the fields against the object's size, so the type has no fixed size.
     static shm::ObjectType type(std::size_t size = 0) {
-        return {shm::Kind::kQueue, 1, size, "queue", true};
+        return {shm::Kind::kQueue, 2, size, "queue", true};
     }
 };
 
 static_assert(std::is_standard_layout_v<QueueLayout>);
-static_assert(sizeof(QueueSlot) == 32);
+static_assert(sizeof(QueueSlot) == 16);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
 }  // namespace mproc::core::queue
