@@ -10,6 +10,9 @@ namespace capi = mproc::capi;
 
 static_assert(MPROC_QUEUE_MAX_SIZE == mproc::core::queue::kMaxSize);
 static_assert(MPROC_QUEUE_MAX_MESSAGE == mproc::core::queue::kMaxMessage);
+static_assert(MPROC_QUEUE_PLAIN == static_cast<int>(QueueFlavor::kQueue));
+static_assert(MPROC_QUEUE_SIMPLE == static_cast<int>(QueueFlavor::kSimple));
+static_assert(MPROC_QUEUE_JOINABLE == static_cast<int>(QueueFlavor::kJoinable));
 
 struct mproc_queue : capi::Handle<Queue, 0x51554555u /* QUEU */> {
     using Handle::Handle;
@@ -144,6 +147,11 @@ int mproc_queue_return(mproc_queue_t *queue, const void *data) {
     if (h == nullptr) return capi::bad_handle("mproc_queue_return");
     return capi::report(h->rep->give_back(data), "queue", h->name,
                         "return of a slot this process did not borrow");
+}
+
+int mproc_queue_flavor(const mproc_queue_t *queue, int *flavor) {
+    return capi::get_value("mproc_queue_flavor", queue, flavor,
+                           [](const Queue &q) { return static_cast<int>(q.flavor()); });
 }
 
 int mproc_queue_qsize(const mproc_queue_t *queue, size_t *n) {

@@ -444,6 +444,16 @@ MPROC_API int mproc_queue_borrow(mproc_queue_t *queue, double timeout, const voi
                                  size_t *len);
 MPROC_API int mproc_queue_return(mproc_queue_t *queue, const void *data);
 
+/* The three flavours of queue, as reported by mproc_queue_flavor. */
+#define MPROC_QUEUE_PLAIN 0    /* mproc_queue_create */
+#define MPROC_QUEUE_SIMPLE 1   /* mproc_simple_queue_create */
+#define MPROC_QUEUE_JOINABLE 2 /* mproc_joinable_queue_create */
+
+/* *flavor = which create call made the queue (MPROC_QUEUE_PLAIN, _SIMPLE or _JOINABLE), so
+ * that a program that opens a queue by name can tell whether task_done / join apply.
+ * Never blocks. Errors: MPROC_EINVAL (flavor NULL), MPROC_EBADHANDLE. */
+MPROC_API int mproc_queue_flavor(const mproc_queue_t *queue, int *flavor);
+
 /* Snapshots: the number of messages, whether it is empty / full, and its sizes. */
 MPROC_API int mproc_queue_qsize(const mproc_queue_t *queue, size_t *n);
 MPROC_API int mproc_queue_empty(const mproc_queue_t *queue, int *empty);

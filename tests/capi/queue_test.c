@@ -679,6 +679,55 @@ static void create_checks_sizes_and_names(void) {
     }
 }
 
+/* Each create call's flavour is in the object: reported on the creator's handle, on a
+ * handle opened by name, and on one from a create call of another flavour with
+ * MPROC_OPEN_EXISTING (which attaches to the queue as it is). */
+static void flavor_is_the_creators_and_survives_open(void) {
+    static const int flavors[N_CREATORS] = {MPROC_QUEUE_PLAIN, MPROC_QUEUE_SIMPLE,
+                                            MPROC_QUEUE_JOINABLE};
+    mproc_options_t open_existing;
+    CHECK_OK(mproc_options_init(&open_existing));
+    open_existing.flags = MPROC_OPEN_EXISTING;
+    CHECK(MPROC_QUEUE_PLAIN != MPROC_QUEUE_SIMPLE && MPROC_QUEUE_SIMPLE != MPROC_QUEUE_JOINABLE &&
+          MPROC_QUEUE_PLAIN != MPROC_QUEUE_JOINABLE);
+
+    for (int k = 0; k < N_CREATORS; k++) {
+        char name[64];
+        mproc_queue_t *q = NULL, *opened = NULL, *other = NULL;
+        int flavor = -1;
+        test_name(name, sizeof name, "flavor");
+        check_context("%s '%s'", creators[k].label, name);
+        if (!CHECK_OK(creators[k].create(name, 2, 8, NULL, &q))) continue;
+        CHECK_OK(mproc_queue_flavor(q, &flavor));
+        CHECK(flavor == flavors[k]);
+
+        flavor = -1;
+        CHECK_OK(mproc_queue_open(name, &opened));
+        CHECK_OK(mproc_queue_flavor(opened, &flavor));
+        CHECK(flavor == flavors[k]);
+
+        flavor = -1;
+        CHECK_OK(creators[(k + 1) % N_CREATORS].create(name, 2, 8, &open_existing, &other));
+        CHECK_OK(mproc_queue_flavor(other, &flavor));
+        CHECK(flavor == flavors[k]);
+
+        CHECK_FAILS(mproc_queue_flavor(q, NULL), MPROC_EINVAL);
+        if (other != NULL) CHECK_OK(mproc_queue_close(other));
+        if (opened != NULL) CHECK_OK(mproc_queue_close(opened));
+        CHECK_OK(mproc_queue_close(q));
+        CHECK_OK(mproc_queue_unlink(name));
+    }
+    check_context("%s", "");
+
+    /* An anonymous queue has its flavour too. */
+    mproc_queue_t *anon = NULL;
+    int flavor = -1;
+    CHECK_OK(mproc_joinable_queue_create(NULL, 1, 1, NULL, &anon));
+    CHECK_OK(mproc_queue_flavor(anon, &flavor));
+    CHECK(flavor == MPROC_QUEUE_JOINABLE);
+    CHECK_OK(mproc_queue_close(anon));
+}
+
 /* ---- Bad input for every entry point -------------------------------------------------- */
 
 static void names_and_handles_are_checked(void) {
@@ -748,6 +797,7 @@ static void every_entry_point_checks_its_arguments(void) {
         CHECK_FAILS(mproc_queue_empty(h, &flag), MPROC_EBADHANDLE);
         CHECK_FAILS(mproc_queue_full(h, &flag), MPROC_EBADHANDLE);
         CHECK_FAILS(mproc_queue_maxsize(h, &n, &len), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_queue_flavor(h, &flag), MPROC_EBADHANDLE);
         CHECK_FAILS(mproc_queue_task_done(h), MPROC_EBADHANDLE);
         CHECK_FAILS(mproc_queue_join(h, 0), MPROC_EBADHANDLE);
         /* A bad handle is reported before bad arguments. */
@@ -774,6 +824,7 @@ static void every_entry_point_checks_its_arguments(void) {
     CHECK_FAILS(mproc_queue_empty(q, NULL), MPROC_EINVAL);
     CHECK_FAILS(mproc_queue_full(q, NULL), MPROC_EINVAL);
     CHECK_FAILS(mproc_queue_maxsize(q, NULL, NULL), MPROC_EINVAL);
+    CHECK_FAILS(mproc_queue_flavor(q, NULL), MPROC_EINVAL);
     CHECK(qsize_of(q) == 0); /* nothing above put anything */
 
     /* NaN timeouts, on an empty queue and on one with a message (where the call would
@@ -856,6 +907,7 @@ int main(void) {
     RUN(close_wakes_blocked_calls);
     RUN(anonymous_queue_is_reachable_by_its_name_until_creator_closes);
     RUN(create_checks_sizes_and_names);
+    RUN(flavor_is_the_creators_and_survives_open);
     RUN(names_and_handles_are_checked);
     RUN(every_entry_point_checks_its_arguments);
     RUN(other_kinds_are_refused);
