@@ -22,6 +22,8 @@
 
 #include "pipe/framing.hpp"
 #include "sync/futex.hpp"
+#include "sync/process_identity.hpp"
+#include "sync/wait_gate.hpp"
 
 namespace mproc::core::pipe {
 
@@ -29,61 +31,13 @@ using sync::Deadline;
 
 namespace {
 
-// WaitGate's scheme (close() marks the gate closed, then wakes the sleepers until no call
-// is inside), made fork-aware, because a Connection is inherited across fork: the count
-// of calls inside carries the process id that it counts for. A forked child inherits the
-// parent's count, which counts threads that do not exist in the child; the child's first
-// call starts a count of its own, and the child's close() ignores the parent's.
-class Gate {
-  public:
-    bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-
-    class Pass {
-      public:
-        explicit Pass(Gate &gate) noexcept
-            : gate_(gate), pid_(static_cast<std::uint32_t>(::getpid())) {
-            std::uint64_t v = gate_.inside_.load(std::memory_order_relaxed);
-            for (;;) {
-                const std::uint64_t next =
-                    (v >> 32) == pid_ ? v + 1 : (std::uint64_t{pid_} << 32) | 1;
-                if (gate_.inside_.compare_exchange_weak(v, next, std::memory_order_acq_rel)) break;
-            }
-        }
-        ~Pass() { gate_.inside_.fetch_sub(1, std::memory_order_acq_rel); }
-        Pass(const Pass &) = delete;
-        Pass &operator=(const Pass &) = delete;
-        std::uint32_t pid() const noexcept { return pid_; }
-
-      private:
-        Gate &gate_;
-        const std::uint32_t pid_;
-    };
-
-    template <typename Wake>
-    void close(Wake &&wake) noexcept {
-        closed_.store(true, std::memory_order_release);
-        const std::uint64_t pid = static_cast<std::uint32_t>(::getpid());
-        for (;;) {
-            wake();
-            const std::uint64_t v = inside_.load(std::memory_order_acquire);
-            if ((v >> 32) != pid || (v & 0xffffffffu) == 0) return;
-            timespec pause{0, 1000000};
-            nanosleep(&pause, nullptr);
-        }
-    }
-
-  private:
-    std::atomic<bool> closed_{false};
-    std::atomic<std::uint64_t> inside_{0};  // pid << 32 | calls inside
-};
-
 // Serialises the sends (or the receives) of one Connection, so that two threads' messages
 // never interleave. The word holds the owner's process id (0: free); a holder in the
 // process we were forked from does not exist here, so its mark counts as free. Waiting
 // honours the caller's deadline and close().
 class Turn {
   public:
-    Status acquire(std::uint32_t pid, const Deadline &deadline, const Gate &gate) {
+    Status acquire(std::uint32_t pid, const Deadline &deadline, const sync::WaitGate &gate) {
         for (;;) {
             std::uint32_t owner = owner_.load(std::memory_order_relaxed);
             if (owner != pid) {
@@ -119,8 +73,8 @@ class TurnHolder {
     ~TurnHolder() {
         if (held_) turn_.release();
     }
-    Status acquire(const Gate::Pass &pass, const Deadline &deadline, const Gate &gate) {
-        const Status s = turn_.acquire(pass.pid(), deadline, gate);
+    Status acquire(const Deadline &deadline, const sync::WaitGate &gate) {
+        const Status s = turn_.acquire(sync::current_pid(), deadline, gate);
         held_ = s == kOk;
         return s;
     }
@@ -184,7 +138,8 @@ struct Connection::State {
     const std::string name;
     std::atomic<IoMode> mode;
 
-    Gate gate;
+    // Fork-aware, which a Connection needs: it is inherited across fork.
+    sync::WaitGate gate;
     Turn send_turn;
     Turn recv_turn;
 
@@ -578,10 +533,10 @@ void Connection::use_poll_first_for_testing() noexcept {
 Status Connection::send(const void *data, std::size_t length, const Deadline &deadline) {
     State &s = *state_;
     if (!s.writable) throw Error(kInvalid, "connection '" + s.name + "': send: a receive-only end");
-    Gate::Pass pass(s.gate);
+    sync::WaitGate::Pass pass(s.gate);
     if (s.gate.closed()) return kClosed;
     TurnHolder turn(s.send_turn);
-    if (Status t = turn.acquire(pass, deadline, s.gate); t != kOk) return t;
+    if (Status t = turn.acquire(deadline, s.gate); t != kOk) return t;
 
     unsigned char header[kMaxHeaderSize];
     iovec iov[2] = {{header, encode_header(length, header)}, {const_cast<void *>(data), length}};
@@ -620,10 +575,10 @@ Status Connection::recv(void *buffer, std::size_t capacity, std::size_t *length,
                         const Deadline &deadline) {
     State &s = *state_;
     s.require_readable();
-    Gate::Pass pass(s.gate);
+    sync::WaitGate::Pass pass(s.gate);
     if (s.gate.closed()) return kClosed;
     TurnHolder turn(s.recv_turn);
-    if (Status t = turn.acquire(pass, deadline, s.gate); t != kOk) return t;
+    if (Status t = turn.acquire(deadline, s.gate); t != kOk) return t;
     if (Status h = s.read_header(deadline); h != kOk) return h;
     if (s.pending_length > capacity) {
         *length =
@@ -639,10 +594,10 @@ Status Connection::recv(void *buffer, std::size_t capacity, std::size_t *length,
 Status Connection::recv_malloc(void **data, std::size_t *length, const Deadline &deadline) {
     State &s = *state_;
     s.require_readable();
-    Gate::Pass pass(s.gate);
+    sync::WaitGate::Pass pass(s.gate);
     if (s.gate.closed()) return kClosed;
     TurnHolder turn(s.recv_turn);
-    if (Status t = turn.acquire(pass, deadline, s.gate); t != kOk) return t;
+    if (Status t = turn.acquire(deadline, s.gate); t != kOk) return t;
     if (Status h = s.read_header(deadline); h != kOk) return h;
     const std::uint64_t size = s.pending_length;
     struct Free {
@@ -664,7 +619,7 @@ Status Connection::recv_malloc(void **data, std::size_t *length, const Deadline 
 Status Connection::poll(const Deadline &deadline, bool *ready) {
     State &s = *state_;
     s.require_readable();
-    Gate::Pass pass(s.gate);
+    sync::WaitGate::Pass pass(s.gate);
     if (s.gate.closed()) return kClosed;
     if (s.header_pending_flag.load(std::memory_order_relaxed)) {
         *ready = true;
@@ -679,6 +634,7 @@ Status Connection::poll(const Deadline &deadline, bool *ready) {
 void Connection::close() noexcept {
     if (state_ == nullptr || state_->closed_fds) return;
     State &s = *state_;
+    // The eventfd wakes the calls in wait_for's ppoll; the futex wakes those waiting for a turn.
     s.gate.close([&s] {
         s.signal_wake();
         s.send_turn.wake_all();
