@@ -89,26 +89,33 @@ TEST(CppValue, LockGuardHoldsTheValuesLock) {
     EXPECT_THROW(raw.lock(), mproc::invalid_argument_error) << "a raw Value has no lock";
 }
 
+// Two counters, because a read-then-set under the lock and a lock-free fetch_add on the
+// same value would race with each other (as `v.value += 1` and a locked update do in
+// Python): each must be exact on its own.
 TEST(CppValue, ForkedChildrenIncrementUnderTheLock) {
-    scoped_name<mproc::Value<long long>> name("counter");
-    mproc::Value<long long> v = mproc::Value<long long>::create(name, 0);
+    scoped_name<mproc::Value<long long>> locked_name("locked");
+    scoped_name<mproc::Value<long long>> atomic_name("atomic");
+    mproc::Value<long long> locked = mproc::Value<long long>::create(locked_name, 0);
+    mproc::Value<long long> atomic = mproc::Value<long long>::create(atomic_name, 0);
     constexpr int kChildren = 3, kRounds = 500;
     pid_t pids[kChildren];
     for (pid_t &pid : pids) {
         pid = fork_child([&] {
-            mproc::Value<long long> child = mproc::Value<long long>::open(name);
+            auto l = mproc::Value<long long>::open(locked_name);
+            auto a = mproc::Value<long long>::open(atomic_name);
             for (int i = 0; i < kRounds; ++i) {
-                if (!child.try_lock_for(10s)) return 1;
-                child.set(child.get() + 1);
-                child.unlock();
-                child.fetch_add(1);
+                if (!l.try_lock_for(10s)) return 1;
+                l.set(l.get() + 1);
+                l.unlock();
+                a.fetch_add(1);
             }
             return 0;
         });
     }
     for (pid_t pid : pids)
         EXPECT_EQ(wait_child(pid), 0);
-    EXPECT_EQ(v.get(), 2LL * kChildren * kRounds);
+    EXPECT_EQ(locked.get(), 1LL * kChildren * kRounds);
+    EXPECT_EQ(atomic.get(), 1LL * kChildren * kRounds);
 }
 
 TEST(CppArray, CreateIndexAndSlices) {
