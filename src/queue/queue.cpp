@@ -36,6 +36,10 @@
 
 namespace mproc::core::queue {
 
+// The steps of put and get, inlined into them: the whole call is a few dozen instructions,
+// and calls between small functions were a good part of them.
+#define MPROC_QUEUE_HOT __attribute__((always_inline)) inline
+
 using sync::Deadline;
 
 namespace {
@@ -56,8 +60,8 @@ template <typename Ready>
 Wake sleep_until(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t> &sleepers,
                  Ready &&ready, const Deadline &deadline, std::int64_t slice_end_ns,
                  const sync::WaitGate &gate) {
-    // Pairs with bump(): see there. Acquire keeps our looks at the state below after it.
-    sleepers.fetch_add(1, std::memory_order_acq_rel);
+    // Pairs with bump(): see there. ready() must look with sequentially consistent loads.
+    sleepers.fetch_add(1, std::memory_order_seq_cst);
     Wake result;
     for (;;) {
         const std::uint32_t seen = counter.load(std::memory_order_seq_cst);
@@ -93,7 +97,18 @@ Wake sleep_until(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t>
 // eventcount). With nobody asleep the line stays in our cache and no system call is made.
 // (No atomic_thread_fence: GCC does not support it under ThreadSanitizer.)
 void bump(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t> &sleepers) {
-    if (sleepers.fetch_add(0, std::memory_order_acq_rel) == 0) return;
+    if (sleepers.fetch_add(0, std::memory_order_seq_cst) == 0) return;
+    counter.fetch_add(1, std::memory_order_seq_cst);
+    sync::futex_wake(counter, sync::kWakeAll);
+}
+
+// As bump(), for a change that was itself a sequentially consistent read-modify-write (a
+// compare-and-swap of a slot word): in the single total order of such operations either
+// our plain load of `sleepers` comes after the sleeper's increment and sees it, or before
+// it, and then so does our change, which the sleeper's next (sequentially consistent) look
+// sees. One locked instruction per operation saved.
+void bump_after_rmw(std::atomic<std::uint32_t> &counter, std::atomic<std::uint32_t> &sleepers) {
+    if (sleepers.load(std::memory_order_seq_cst) == 0) return;
     counter.fetch_add(1, std::memory_order_seq_cst);
     sync::futex_wake(counter, sync::kWakeAll);
 }
@@ -128,6 +143,7 @@ void check_layout(const QueueLayout &layout, std::size_t size, const std::string
 
 Queue::Queue(shm::Segment segment) : SharedObject(std::move(segment)) {
     check_layout(*layout_, segment_.size(), segment_.name());
+    ring_ = Ring(layout_->capacity);
 }
 
 Queue Queue::create(std::string_view name, std::uint64_t maxsize, std::uint64_t max_message,
@@ -166,14 +182,14 @@ Queue Queue::open(std::string_view name) {
     return Queue(open_segment(name));
 }
 
-QueueSlot &Queue::slot_at(std::uint64_t position) const noexcept {
+MPROC_QUEUE_HOT QueueSlot &Queue::slot_at(std::uint64_t position) const noexcept {
     auto *base = static_cast<unsigned char *>(segment_.base());
-    const std::uint64_t index = position % layout_->capacity;
+    const std::uint64_t index = ring_.index(position);
     return *reinterpret_cast<QueueSlot *>(base + layout_->slots_offset +
                                           index * layout_->slot_stride);
 }
 
-unsigned char *Queue::payload(QueueSlot &slot) const noexcept {
+MPROC_QUEUE_HOT unsigned char *Queue::payload(QueueSlot &slot) const noexcept {
     return reinterpret_cast<unsigned char *>(&slot) + kSlotHeader;
 }
 
@@ -191,18 +207,50 @@ QueueSlot *Queue::slot_of(const void *data) const noexcept {
 
 namespace {
 
-std::uint64_t lap_of(std::uint64_t position, std::uint64_t capacity) {
-    return position / capacity & kLapMask;
-}
-
 bool is_writing(std::uint64_t state) {
     return state == kSlotWriting || state == kSlotCounted;
+}
+
+// enqueue_pos and dequeue_pos are hints, not the truth: the slot words are. A claimer moves
+// its hint past the position it claimed with a plain store, not a compare-and-swap (one
+// locked instruction less per call); two claimers racing can leave it a few positions
+// behind, and the next one steps over the claimed slots from there. So a claimer that dies
+// before moving it costs nothing either.
+void advance_hint(std::atomic<std::uint64_t> &hint, std::uint64_t claimed) {
+    if (hint.load(std::memory_order_relaxed) <= claimed) {
+        hint.store(claimed + 1, std::memory_order_release);
+    }
+}
+
+// Where a producer looking for the first unclaimed position goes on from `pos`, whose slot
+// shows `word`: to `pos` itself if it is unclaimed (free for its lap, or still serving the
+// lap before), else past it. Claimed positions are a prefix (a producer passes a position
+// only if it is claimed), so a slot laps ahead of a hint far behind proves whole laps:
+// lap(pos) + d means pos + (d - 1) * capacity is claimed, and pos + d * capacity too unless
+// the slot is free. Jumping there keeps any catch-up within a lap of the ring.
+std::uint64_t past_claimed(std::uint64_t pos, std::uint64_t word, std::uint64_t lap,
+                           std::uint64_t capacity) {
+    const std::uint64_t d = lap_distance(word, lap);
+    if (d == kLapMask) return pos;
+    if (d == 0) return word_state(word) == kSlotFree ? pos : pos + 1;
+    return pos + (word_state(word) == kSlotFree ? d - 1 : d) * capacity + 1;
 }
 
 // True if `pid` (the process named in a slot word) is gone. Our own pid is alive: another
 // of our threads holds the slot.
 bool claimer_died(std::uint32_t pid) {
     return pid != sync::current_pid() && !sync::process_is_alive(pid);
+}
+
+// The same for a consumer looking for the first position not taken: taken positions are a
+// prefix too, and a slot at lap(pos) + d proves pos + (d - 1) * capacity taken (it was
+// freed for the next lap). A skipped slot not yet stepped over counts as not taken.
+std::uint64_t past_taken(std::uint64_t pos, std::uint64_t word, std::uint64_t lap,
+                         std::uint64_t capacity) {
+    const std::uint64_t d = lap_distance(word, lap);
+    if (d == kLapMask) return pos;
+    if (d == 0) return word_state(word) == kSlotReading ? pos + 1 : pos;
+    return pos + (d - 1) * capacity + 1;
 }
 
 }  // namespace
@@ -234,44 +282,39 @@ bool Queue::skip_dead_writer(QueueSlot &slot, std::uint64_t lap) noexcept {
     return true;
 }
 
-Status Queue::try_claim_write(QueueSlot **slot_out, std::uint64_t *lap_out) noexcept {
-    const std::uint64_t capacity = layout_->capacity;
+MPROC_QUEUE_HOT Status Queue::try_claim_write(QueueSlot **slot_out,
+                                              std::uint64_t *lap_out) noexcept {
+    const std::uint32_t me = sync::current_pid();
+    std::uint64_t pos = layout_->enqueue_pos.load(std::memory_order_acquire);
     for (;;) {
-        const std::uint64_t pos = layout_->enqueue_pos.load(std::memory_order_acquire);
-        const std::uint64_t lap = lap_of(pos, capacity);
+        const std::uint64_t lap = ring_.lap(pos);
         QueueSlot &slot = slot_at(pos);
-        std::uint64_t word = slot.word.load(std::memory_order_acquire);
-        const std::uint64_t distance = lap_distance(word, lap);
-        if (distance == kLapMask) {  // still the previous lap's message: full
-            *slot_out = &slot;
-            *lap_out = lap;
-            return kFull;
-        }
-        if (distance == 0 && word_state(word) == kSlotFree) {
-            if (!slot.word.compare_exchange_strong(
-                    word, slot_word(lap, kSlotWriting, sync::current_pid()),
-                    std::memory_order_acq_rel, std::memory_order_relaxed)) {
-                continue;
-            }
-            std::uint64_t expected = pos;
-            layout_->enqueue_pos.compare_exchange_strong(expected, pos + 1,
-                                                         std::memory_order_acq_rel);
-            *slot_out = &slot;
-            *lap_out = lap;
+        *slot_out = &slot;
+        *lap_out = lap;
+        // Try the claim before looking: a failed compare-and-swap returns the word anyway,
+        // and the line arrives once, already writable (a load first would fetch it shared
+        // and then need a second transfer to write it).
+        std::uint64_t word = slot_word(lap, kSlotFree);
+        if (slot.word.compare_exchange_strong(word, slot_word(lap, kSlotWriting, me),
+                                              std::memory_order_seq_cst,
+                                              std::memory_order_acquire)) {
+            advance_hint(layout_->enqueue_pos, pos);
             return kOk;
         }
-        // Position pos is claimed (or long done) but enqueue_pos not yet past it: its
-        // claimer is between its two steps, or died there. Advance it for them.
-        std::uint64_t expected = pos;
-        layout_->enqueue_pos.compare_exchange_strong(expected, pos + 1, std::memory_order_acq_rel);
+        if (lap_distance(word, lap) == kLapMask) return kFull;  // the previous lap's message
+        pos = past_claimed(pos, word, lap, ring_.capacity);     // the hint lags behind
     }
 }
 
-Status Queue::claim_for_write(std::size_t len, const Deadline &deadline, QueueSlot **slot,
-                              std::uint64_t *lap) noexcept {
+MPROC_QUEUE_HOT Status Queue::claim_for_write(std::size_t len, const Deadline &deadline,
+                                              QueueSlot **slot, std::uint64_t *lap) noexcept {
     if (len > layout_->max_message) return kTooBig;
     if (try_claim_write(slot, lap) == kOk) return kOk;
+    return wait_to_write(deadline, slot, lap);
+}
 
+Status Queue::wait_to_write(const Deadline &deadline, QueueSlot **slot,
+                            std::uint64_t *lap) noexcept {
     // Full. Only now register with the gate that close() drains.
     sync::WaitGate::Pass pass(gate_);
     bool spun = false;
@@ -285,10 +328,9 @@ Status Queue::claim_for_write(std::size_t len, const Deadline &deadline, QueueSl
             next_liveness_check = now + kLivenessPeriodNs;
         }
         if (deadline.expired()) return kFull;
-        auto room = [&] {
-            const std::uint64_t e = layout_->enqueue_pos.load(std::memory_order_acquire);
-            const std::uint64_t w = slot_at(e).word.load(std::memory_order_acquire);
-            return lap_distance(w, lap_of(e, layout_->capacity)) != kLapMask;
+        // The slot that was full: room once it leaves the previous lap.
+        auto room = [slot = *slot, lap = *lap] {
+            return lap_distance(slot->word.load(std::memory_order_seq_cst), lap) != kLapMask;
         };
         if (!spun) {
             spun = true;
@@ -300,7 +342,7 @@ Status Queue::claim_for_write(std::size_t len, const Deadline &deadline, QueueSl
     }
 }
 
-void Queue::publish(QueueSlot &slot, std::uint64_t lap) noexcept {
+MPROC_QUEUE_HOT void Queue::publish(QueueSlot &slot, std::uint64_t lap) noexcept {
     const std::uint32_t me = sync::current_pid();
     if (flavor() == QueueFlavor::kJoinable) {
         // Counted before it can be taken, so task_done never runs ahead of the count; a
@@ -308,67 +350,78 @@ void Queue::publish(QueueSlot &slot, std::uint64_t lap) noexcept {
         slot.word.store(slot_word(lap, kSlotCounted, me), std::memory_order_relaxed);
         layout_->unfinished.fetch_add(1, std::memory_order_seq_cst);
     }
-    slot.word.store(slot_word(lap, kSlotReady, me), std::memory_order_release);
+    // Ready carries no pid, so a consumer can claim it without looking first.
+    slot.word.store(slot_word(lap, kSlotReady), std::memory_order_release);
     bump(layout_->published, layout_->consumer_sleepers);
 }
 
-Status Queue::try_claim_read(bool check_cap, std::size_t cap, QueueSlot **slot_out,
-                             std::uint64_t *lap_out, std::size_t *len) noexcept {
-    const std::uint64_t capacity = layout_->capacity;
+MPROC_QUEUE_HOT Status Queue::try_claim_read(bool check_cap, std::size_t cap, QueueSlot **slot_out,
+                                             std::uint64_t *lap_out, std::size_t *len) noexcept {
+    const std::uint32_t me = sync::current_pid();
+    // A buffer that holds the largest message needs no look at the length before the claim.
+    const bool may_be_too_big = check_cap && cap < layout_->max_message;
+    // The head slot's word alone says whether its message is there: a consumer never reads
+    // enqueue_pos, which lives on the producers' cache line.
+    std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire);
     for (;;) {
-        // The head slot's word alone says whether its message is there: a consumer never
-        // reads enqueue_pos, which lives on the producers' cache line.
-        const std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire);
-        const std::uint64_t lap = lap_of(pos, capacity);
+        const std::uint64_t lap = ring_.lap(pos);
         QueueSlot &slot = slot_at(pos);
-        std::uint64_t word = slot.word.load(std::memory_order_acquire);
-        const std::uint64_t distance = lap_distance(word, lap);
-        const std::uint64_t state = word_state(word);
         *slot_out = &slot;
         *lap_out = lap;
-        if (distance == kLapMask || (distance == 0 && (state == kSlotFree || is_writing(state)))) {
-            return kEmpty;  // not yet written (or still being written)
-        }
-        if (distance == 0 && state == kSlotReady) {
+        std::uint64_t word = slot_word(lap, kSlotReady);
+        if (may_be_too_big) {
+            word = slot.word.load(std::memory_order_acquire);
             const std::size_t length = slot.length.load(std::memory_order_relaxed);
-            if (check_cap && length > cap) {
-                // Re-read: the length belongs to this lap's message only if the slot did
-                // not move on meanwhile.
+            if (word == slot_word(lap, kSlotReady) && length > cap) {
+                // The length belongs to this lap's message only if the slot did not move
+                // on meanwhile.
                 if (slot.word.load(std::memory_order_acquire) != word) continue;
                 *len = length;
                 return kTooBig;
             }
-            if (!slot.word.compare_exchange_strong(
-                    word, slot_word(lap, kSlotReading, sync::current_pid()),
-                    std::memory_order_acq_rel, std::memory_order_relaxed)) {
-                continue;
-            }
-            std::uint64_t expected = pos;
-            layout_->dequeue_pos.compare_exchange_strong(expected, pos + 1,
-                                                         std::memory_order_acq_rel);
-            *len = length;
+        }
+        // As in try_claim_write: claim first, and learn the word from a failure.
+        if (word == slot_word(lap, kSlotReady) &&
+            slot.word.compare_exchange_strong(word, slot_word(lap, kSlotReading, me),
+                                              std::memory_order_seq_cst,
+                                              std::memory_order_acquire)) {
+            advance_hint(layout_->dequeue_pos, pos);
+            *len = slot.length.load(std::memory_order_relaxed);
             return kOk;
         }
+        const std::uint64_t distance = lap_distance(word, lap);
+        const std::uint64_t state = word_state(word);
+        if (distance == kLapMask || (distance == 0 && (state == kSlotFree || is_writing(state)))) {
+            return kEmpty;  // not yet written (or still being written)
+        }
+        if (distance == 0 && state == kSlotReady) continue;  // it changed under us: look again
         if (distance == 0 && state == kSlotSkipped) {
             // No message here: free the slot for the next lap and step over it.
-            if (slot.word.compare_exchange_strong(word, slot_word(lap + 1, kSlotFree),
-                                                  std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed)) {
-                bump(layout_->freed, layout_->producer_sleepers);
+            if (!slot.word.compare_exchange_strong(word, slot_word(lap + 1, kSlotFree),
+                                                   std::memory_order_seq_cst,
+                                                   std::memory_order_relaxed)) {
+                continue;  // another consumer did: look again
             }
+            bump_after_rmw(layout_->freed, layout_->producer_sleepers);
+            advance_hint(layout_->dequeue_pos, pos);
+            ++pos;
+            continue;
         }
-        // Position pos is taken (or skipped) but dequeue_pos not yet past it: advance it
-        // for its taker, who is between its two steps or died there.
-        std::uint64_t expected = pos;
-        layout_->dequeue_pos.compare_exchange_strong(expected, pos + 1, std::memory_order_acq_rel);
+        pos = past_taken(pos, word, lap, ring_.capacity);  // the hint lags behind
     }
 }
 
-Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &deadline,
-                             QueueSlot **slot, std::uint64_t *lap, std::size_t *len) noexcept {
-    Status status = try_claim_read(check_cap, cap, slot, lap, len);
+MPROC_QUEUE_HOT Status Queue::claim_for_read(bool check_cap, std::size_t cap,
+                                             const Deadline &deadline, QueueSlot **slot,
+                                             std::uint64_t *lap, std::size_t *len) noexcept {
+    const Status status = try_claim_read(check_cap, cap, slot, lap, len);
     if (status != kEmpty) return status;
+    return wait_to_read(check_cap, cap, deadline, slot, lap, len);
+}
 
+Status Queue::wait_to_read(bool check_cap, std::size_t cap, const Deadline &deadline,
+                           QueueSlot **slot, std::uint64_t *lap, std::size_t *len) noexcept {
+    Status status = kEmpty;
     // Empty. Only now register with the gate that close() drains.
     sync::WaitGate::Pass pass(gate_);
     bool spun = false;
@@ -383,10 +436,11 @@ Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &de
             next_liveness_check = now + kLivenessPeriodNs;
         }
         if (deadline.expired()) return kEmpty;
-        auto ready = [&] {
-            const std::uint64_t d = layout_->dequeue_pos.load(std::memory_order_acquire);
-            const std::uint64_t w = slot_at(d).word.load(std::memory_order_acquire);
-            const std::uint64_t distance = lap_distance(w, lap_of(d, layout_->capacity));
+        // The slot that was empty: ready once its message is there (or it is skipped, or
+        // taken by another consumer: then look further on).
+        auto ready = [slot = *slot, lap = *lap] {
+            const std::uint64_t w = slot->word.load(std::memory_order_seq_cst);
+            const std::uint64_t distance = lap_distance(w, lap);
             return distance != kLapMask &&
                    !(distance == 0 && (word_state(w) == kSlotFree || is_writing(word_state(w))));
         };
@@ -401,13 +455,13 @@ Status Queue::claim_for_read(bool check_cap, std::size_t cap, const Deadline &de
     }
 }
 
-void Queue::free_slot(QueueSlot &slot, std::uint64_t lap) noexcept {
+MPROC_QUEUE_HOT void Queue::free_slot(QueueSlot &slot, std::uint64_t lap) noexcept {
     // A compare-and-swap, not a store: a producer that wrongly took us for dead (our pid
     // reused) may have freed it already.
     std::uint64_t word = slot_word(lap, kSlotReading, sync::current_pid());
     slot.word.compare_exchange_strong(word, slot_word(lap + 1, kSlotFree),
-                                      std::memory_order_acq_rel, std::memory_order_relaxed);
-    bump(layout_->freed, layout_->producer_sleepers);
+                                      std::memory_order_seq_cst, std::memory_order_relaxed);
+    bump_after_rmw(layout_->freed, layout_->producer_sleepers);
 }
 
 Status Queue::put(const void *data, std::size_t len, const Deadline &deadline) noexcept {
@@ -435,21 +489,24 @@ Status Queue::next_size(std::size_t *len) noexcept {
     // What a get would take now: the first ready message, past skipped slots that no
     // consumer has stepped over yet. A slot still being written stops the look (a get would
     // wait for it).
-    const std::uint64_t capacity = layout_->capacity;
-    const std::uint64_t end = layout_->enqueue_pos.load(std::memory_order_acquire);
-    for (std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire); pos < end;
-         ++pos) {
+    const std::uint64_t capacity = ring_.capacity;
+    std::uint64_t pos = dequeue_position();
+    for (std::uint64_t steps = 0; steps <= 2 * capacity + 2; ++steps) {
         QueueSlot &slot = slot_at(pos);
         const std::uint64_t word = slot.word.load(std::memory_order_acquire);
-        const std::uint64_t distance = lap_distance(word, lap_of(pos, capacity));
-        if (distance == 0 && word_state(word) == kSlotReady) {
+        const std::uint64_t lap = ring_.lap(pos);
+        if (lap_distance(word, lap) == 0 && word_state(word) == kSlotReady) {
             *len = slot.length.load(std::memory_order_relaxed);
-            return kOk;
+            if (slot.word.load(std::memory_order_acquire) == word) return kOk;
+            continue;  // taken meanwhile: its length may be the next lap's
         }
-        if (distance == 0 && word_state(word) == kSlotSkipped) continue;
-        if (distance == 0 && word_state(word) == kSlotReading) continue;  // being taken
-        if (distance == 1) continue;                                      // taken and freed already
-        return kEmpty;
+        if (lap_distance(word, lap) == 0 && word_state(word) == kSlotSkipped) {
+            ++pos;
+            continue;
+        }
+        const std::uint64_t next = past_taken(pos, word, lap, capacity);
+        if (next == pos) return kEmpty;
+        pos = next;
     }
     return kEmpty;
 }
@@ -513,9 +570,34 @@ Status Queue::give_back(const void *data) noexcept {
     return kOk;
 }
 
+// The hints plus the claimed slots beyond them. A scan is bounded: from any hint it takes at
+// most one jump and a lap of steps, and the other side may keep claiming while we look (a
+// snapshot need not chase it).
+std::uint64_t Queue::enqueue_position() const noexcept {
+    std::uint64_t pos = layout_->enqueue_pos.load(std::memory_order_acquire);
+    for (std::uint64_t steps = 0; steps <= 2 * ring_.capacity + 2; ++steps) {
+        const std::uint64_t next = past_claimed(
+            pos, slot_at(pos).word.load(std::memory_order_acquire), ring_.lap(pos), ring_.capacity);
+        if (next == pos) break;
+        pos = next;
+    }
+    return pos;
+}
+
+std::uint64_t Queue::dequeue_position() const noexcept {
+    std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire);
+    for (std::uint64_t steps = 0; steps <= 2 * ring_.capacity + 2; ++steps) {
+        const std::uint64_t next = past_taken(
+            pos, slot_at(pos).word.load(std::memory_order_acquire), ring_.lap(pos), ring_.capacity);
+        if (next == pos) break;
+        pos = next;
+    }
+    return pos;
+}
+
 std::uint64_t Queue::qsize() const noexcept {
-    const std::uint64_t dequeued = layout_->dequeue_pos.load(std::memory_order_acquire);
-    const std::uint64_t enqueued = layout_->enqueue_pos.load(std::memory_order_acquire);
+    const std::uint64_t dequeued = dequeue_position();
+    const std::uint64_t enqueued = enqueue_position();
     return enqueued > dequeued ? enqueued - dequeued : 0;
 }
 

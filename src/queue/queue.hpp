@@ -56,6 +56,30 @@ class Queue : public sync::SharedObject<QueueLayout> {
     void close() noexcept;
 
   private:
+    // Position -> slot index and lap. A 64-bit division costs tens of cycles, twice per
+    // message; a power-of-two capacity (the common case) needs a mask and a shift only.
+    struct Ring {
+        std::uint64_t capacity = 1;
+        std::uint64_t mask = 0;  // capacity - 1 if a power of two, else 0
+        unsigned shift = 0;      // log2(capacity) if a power of two
+
+        Ring() = default;
+        explicit Ring(std::uint64_t n) : capacity(n) {
+            if ((n & (n - 1)) == 0) {
+                mask = n - 1;
+                while ((std::uint64_t{1} << shift) < n)
+                    ++shift;
+            }
+        }
+        bool pow2() const noexcept { return mask != 0 || capacity == 1; }
+        std::uint64_t index(std::uint64_t position) const noexcept {
+            return pow2() ? position & mask : position % capacity;
+        }
+        std::uint64_t lap(std::uint64_t position) const noexcept {
+            return (pow2() ? position >> shift : position / capacity) & kLapMask;
+        }
+    };
+
     explicit Queue(shm::Segment segment);
 
     QueueSlot &slot_at(std::uint64_t position) const noexcept;
@@ -70,6 +94,8 @@ class Queue : public sync::SharedObject<QueueLayout> {
     // As try_claim_write, waiting while the queue is full: kOk, kFull, kClosed.
     Status claim_for_write(std::size_t len, const sync::Deadline &deadline, QueueSlot **slot,
                            std::uint64_t *lap) noexcept;
+    Status wait_to_write(const sync::Deadline &deadline, QueueSlot **slot,
+                         std::uint64_t *lap) noexcept;
     void publish(QueueSlot &slot, std::uint64_t lap) noexcept;
     // One attempt to take the head message: kOk with the slot marked kSlotReading for us,
     // its lap and *len; kTooBig (if check_cap and it is over cap: *len = its size); or
@@ -79,7 +105,15 @@ class Queue : public sync::SharedObject<QueueLayout> {
     // As try_claim_read, waiting while there is none: adds kClosed.
     Status claim_for_read(bool check_cap, std::size_t cap, const sync::Deadline &deadline,
                           QueueSlot **slot, std::uint64_t *lap, std::size_t *len) noexcept;
+    Status wait_to_read(bool check_cap, std::size_t cap, const sync::Deadline &deadline,
+                        QueueSlot **slot, std::uint64_t *lap, std::size_t *len) noexcept;
     void free_slot(QueueSlot &slot, std::uint64_t lap) noexcept;
+    // The next position a producer would claim / a consumer would take (the stored
+    // positions are hints that may lag: see queue.cpp).
+    std::uint64_t enqueue_position() const noexcept;
+    std::uint64_t dequeue_position() const noexcept;
+
+    Ring ring_;
     // Frees `slot`, which still serves the lap before `lap`, if the consumer reading it
     // died: true if done (that one message is lost).
     bool reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t lap) noexcept;

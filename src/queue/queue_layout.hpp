@@ -70,8 +70,9 @@ struct QueueLayout {
     std::uint64_t slots_offset;  // from the start of the object
     std::uint32_t flavor;        // a QueueFlavor
     std::uint32_t reserved0;
-    // Positions are claimed lock-free. Each shares a cache line with nothing else, so a
-    // producer and a consumer on two cores do not bounce one line between them.
+    // Where producers and consumers start looking: hints that may lag a few positions
+    // behind the slots' truth (see queue.cpp). Each shares a cache line with nothing else,
+    // so a producer and a consumer on two cores do not bounce one line between them.
     alignas(kCacheLine) std::atomic<std::uint64_t> enqueue_pos;  // next position to claim
     alignas(kCacheLine) std::atomic<std::uint64_t> dequeue_pos;  // next position to take
     // Wake-up counters (futex words) and the number of threads asleep on each, so that a

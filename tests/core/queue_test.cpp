@@ -1324,3 +1324,60 @@ TEST(Queue, ManyProducersAndConsumersBetweenProcessesDeliverEachMessageOnce) {
     EXPECT_EQ(missing, 0);
     EXPECT_EQ(duplicated, 0);
 }
+
+// ---- Position hints ---------------------------------------------------------------------
+
+// enqueue_pos and dequeue_pos are hints that racing claimers (or one killed between its
+// claim and its hint update) can leave behind the truth. Whatever stale value they hold,
+// puts must not overwrite, gets must not repeat or skip, and the snapshots must stay exact.
+// Capacities 8 (mask and shift) and 6 (division).
+class QueueHints : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(QueueHints, HintsLeftBehindAreSteppedOver) {
+    Names names;
+    const std::string name = names.make("hints");
+    const std::uint64_t capacity = GetParam();
+    Queue q = Queue::create(name, capacity, 16, QueueFlavor::kQueue, CreateOptions{});
+    RawMapping raw(name);
+    QueueLayout &layout = raw.layout();
+    std::uint64_t next_put = 0, next_get = 0;
+    // Several laps of the ring, with the hints pushed back (even to 0) at every step.
+    for (int lap = 0; lap < 5; ++lap) {
+        while (next_put < next_get + capacity - 1) {
+            ASSERT_EQ(put_string(q, "m" + std::to_string(next_put), 0), kOk);
+            ++next_put;
+            layout.enqueue_pos.store(next_put % 3 == 0 ? 0 : next_put - 1);
+            ASSERT_EQ(q.qsize(), next_put - next_get) << "lap " << lap;
+        }
+        std::size_t len = 0;
+        ASSERT_EQ(q.next_size(&len), kOk);
+        EXPECT_EQ(len, ("m" + std::to_string(next_get)).size());
+        while (next_get + 2 < next_put) {
+            Got got = get_string(q, 16, 0);
+            ASSERT_EQ(got.status, kOk) << "lap " << lap;
+            ASSERT_EQ(got.data, "m" + std::to_string(next_get)) << "lap " << lap;
+            ++next_get;
+            layout.dequeue_pos.store(next_get % 2 == 0 ? 0 : next_get - 1);
+            ASSERT_EQ(q.qsize(), next_put - next_get) << "lap " << lap;
+        }
+    }
+    // Fill to the brim through a lagging hint: exactly capacity messages fit.
+    while (next_put < next_get + capacity) {
+        ASSERT_EQ(put_string(q, "m" + std::to_string(next_put), 0), kOk);
+        ++next_put;
+        layout.enqueue_pos.store(0);
+    }
+    EXPECT_EQ(put_string(q, "one too many", 0), kFull);
+    EXPECT_EQ(q.qsize(), capacity);
+    layout.dequeue_pos.store(0);
+    while (next_get < next_put) {
+        Got got = get_string(q, 16, 0);
+        ASSERT_EQ(got.status, kOk);
+        ASSERT_EQ(got.data, "m" + std::to_string(next_get));
+        ++next_get;
+    }
+    EXPECT_EQ(get_string(q, 16, 0).status, kEmpty);
+    EXPECT_EQ(q.qsize(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Capacities, QueueHints, ::testing::Values(8u, 6u));
