@@ -3,6 +3,8 @@
 // waiter that never sleeps lets the waker skip its futex_wake entirely.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 
 #include "sync/deadline.hpp"
@@ -13,10 +15,18 @@ namespace mproc::core::sync {
 // How long a waiter spins before it sleeps.
 inline constexpr std::int64_t kSpinNs = 20000;
 
+// Whether spinning can pay at all: on a machine with one CPU online, the process we wait
+// for cannot run while we spin, so every spin is wasted (we go straight to the futex).
+inline bool spinning_pays() noexcept {
+    static const bool pays = ::sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    return pays;
+}
+
 // Calls done() until it returns true or about `budget_ns` have passed; returns its last
 // answer. The clock is read every 64 iterations only.
 template <typename Done>
 bool spin_until(Done &&done, std::int64_t budget_ns = kSpinNs) {
+    if (!spinning_pays()) return done();
     std::int64_t end = -1;
     for (unsigned i = 1;; ++i) {
         if (done()) return true;
