@@ -16,7 +16,7 @@ static_assert(MPROC_OK == core::kOk && MPROC_EINVAL == core::kInvalid &&
               MPROC_EOVERFLOW == core::kOverflow && MPROC_EBROKEN == core::kBroken &&
               MPROC_ENOMEM == core::kNoMemory && MPROC_EPERM == core::kPermission &&
               MPROC_ESYSTEM == core::kSystem && MPROC_EEOF == core::kEof &&
-              MPROC_EPIPE == core::kPipe);
+              MPROC_EPIPE == core::kPipe && MPROC_EFAILED == core::kFailed);
 
 namespace {
 
@@ -50,6 +50,7 @@ constexpr CodeInfo kCodes[] = {
     {MPROC_ESYSTEM, "MPROC_ESYSTEM", "system error"},
     {MPROC_EEOF, "MPROC_EEOF", "end of stream: the other end is closed"},
     {MPROC_EPIPE, "MPROC_EPIPE", "the other end is closed: cannot send"},
+    {MPROC_EFAILED, "MPROC_EFAILED", "a child process or task failed"},
 };
 
 const CodeInfo *find(int code) noexcept {

@@ -30,6 +30,7 @@ enum Status : int {
     kSystem = -18,
     kEof = -19,
     kPipe = -20,
+    kFailed = -21,
 };
 
 class Error : public std::runtime_error {

@@ -57,6 +57,7 @@ MPROC_DEFINE_ERROR_(permission_error);        // MPROC_EPERM
 MPROC_DEFINE_ERROR_(system_error);            // MPROC_ESYSTEM: errno is in what()
 MPROC_DEFINE_ERROR_(eof_error);               // MPROC_EEOF: the other end of a connection closed
 MPROC_DEFINE_ERROR_(broken_pipe_error);       // MPROC_EPIPE: cannot send, the other end closed
+MPROC_DEFINE_ERROR_(failed_error);            // MPROC_EFAILED: a child process or task failed
 
 #undef MPROC_DEFINE_ERROR_
 
@@ -105,6 +106,8 @@ namespace detail {
             throw eof_error(code, message);
         case MPROC_EPIPE:
             throw broken_pipe_error(code, message);
+        case MPROC_EFAILED:
+            throw failed_error(code, message);
         default:
             throw error(code, message);
     }

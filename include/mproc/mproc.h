@@ -87,6 +87,7 @@ MPROC_API int mproc_version_number(void);
 #define MPROC_ESYSTEM (-18)   /* another operating-system error; errno in the message */
 #define MPROC_EEOF (-19)      /* end of stream: the other end of the connection is closed */
 #define MPROC_EPIPE (-20)     /* the other end of the connection is closed: cannot send */
+#define MPROC_EFAILED (-21)   /* a child process or task failed (non-zero exit, a signal) */
 
 /* A static, human-readable sentence for a code ("timed out"). Unknown codes give
  * "unknown error". Never fails, never NULL. */
@@ -381,7 +382,14 @@ MPROC_API int mproc_barrier_broken(const mproc_barrier_t *barrier, int *broken);
  * Crash safety: a producer killed inside put never makes a half-written message visible
  * and never wedges the queue (its slot is skipped once its death is seen); a consumer
  * killed inside get never wedges it either. Every message whose put returned MPROC_OK is
- * delivered exactly once, unless the consumer that was taking it died doing so.
+ * delivered exactly once, unless the consumer that was taking it died doing so. A death
+ * is seen within about 20 ms by a caller that waits on it; processes are named by pid in
+ * one pid namespace (a pid reused within that time reads as alive).
+ *
+ * Speed: put and get take no lock and make no system call unless they must wait (a
+ * compare-and-swap claims a slot, tagged with the claimer's pid). A blocked caller spins
+ * for about 20 us, then sleeps on a futex. Snapshots (qsize, empty, full, next_size) read
+ * a few slots and may be stale at once when others are busy.
  *
  * Timeouts follow Python's queue module: put returns MPROC_EFULL when the queue is still
  * full at the timeout, get returns MPROC_EEMPTY when it is still empty (timeout 0 is

@@ -34,6 +34,7 @@ static const struct code_name codes[] = {
     {MPROC_ESYSTEM, "MPROC_ESYSTEM"},
     {MPROC_EEOF, "MPROC_EEOF"},
     {MPROC_EPIPE, "MPROC_EPIPE"},
+    {MPROC_EFAILED, "MPROC_EFAILED"},
 };
 enum { N_CODES = sizeof codes / sizeof codes[0] };
 

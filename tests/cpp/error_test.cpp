@@ -49,6 +49,9 @@ TEST(CppError, EveryCodeMapsToItsOwnClass) {
     EXPECT_EQ(thrown_type(MPROC_ENOMEM), typeid(mproc::out_of_memory_error));
     EXPECT_EQ(thrown_type(MPROC_EPERM), typeid(mproc::permission_error));
     EXPECT_EQ(thrown_type(MPROC_ESYSTEM), typeid(mproc::system_error));
+    EXPECT_EQ(thrown_type(MPROC_EEOF), typeid(mproc::eof_error));
+    EXPECT_EQ(thrown_type(MPROC_EPIPE), typeid(mproc::broken_pipe_error));
+    EXPECT_EQ(thrown_type(MPROC_EFAILED), typeid(mproc::failed_error));
     EXPECT_EQ(thrown_type(-1000), typeid(mproc::error)) << "an unknown code is a plain error";
 }
 
