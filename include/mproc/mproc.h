@@ -604,6 +604,112 @@ MPROC_API int mproc_array_add(mproc_array_t *array, size_t index, const void *de
 MPROC_API int mproc_array_compare_exchange(mproc_array_t *array, size_t index, void *expected,
                                            const void *desired, int *swapped);
 
+/* ==== Tasks, processes, threads, subprocesses ======================================= */
+
+/* ---- Tasks ------------------------------------------------------------------------ */
+/* A task is what a Process, a Thread or (later) a pool runs. Two forms:
+ *
+ *  - a function pointer with a void* argument (mproc_task_from_function): valid only in
+ *    this process, its threads and its forked children;
+ *  - a task reference (mproc_task_create): a library, a symbol and a signature, with
+ *    arguments, the way Python pickles a function by module and name. Whoever runs it
+ *    dlopen()s the library, dlsym()s the symbol and calls it through libffi, so it can run
+ *    in a process started by exec, and the function may be written in any language that
+ *    exports a C symbol.
+ *
+ * Signature grammar: one result code, then the argument codes in parentheses, no spaces:
+ * "d(di)" is `double f(double, int)`, "v()" is `void f(void)`. Codes (Python's struct
+ * letters where it has one):
+ *
+ *   v  void (result only)       b  signed char     B  unsigned char
+ *   h  short                    H  unsigned short  i  int            I  unsigned int
+ *   l  long                     L  unsigned long   q  long long      Q  unsigned long long
+ *   n  ssize_t                  N  size_t          f  float          d  double
+ *   s  const char *: a NUL-terminated string
+ *   y  bytes: as an argument, two C parameters (const void *data, size_t len); as a
+ *      result, the function returns an mproc_bytes_t by value
+ *   S, Y  results only: as s and y, but the memory came from malloc() and the caller of
+ *      the function frees it after copying; s and y results are borrowed (static or
+ *      otherwise valid until the function is called again) and copied.
+ *
+ * At most MPROC_TASK_MAX_ARGS arguments. Strings and bytes arguments are copied into the
+ * task when added. */
+
+#define MPROC_TASK_MAX_ARGS 16
+
+typedef struct mproc_task mproc_task_t;
+
+/* The result of a `y` or `Y` task function. */
+typedef struct mproc_bytes {
+    const void *data;
+    size_t len;
+} mproc_bytes_t;
+
+/* A function-pointer task's function: its int result is the task's result (and the exit
+ * code of a Process that runs it). */
+typedef int (*mproc_task_fn)(void *arg);
+
+/* Creates a task reference. `library` is a path or a name dlopen() accepts; NULL means
+ * dlopen(NULL): the running program's exported symbols (link it with -rdynamic for its own
+ * functions) and the libraries in the global scope, such as libc. Nothing is loaded yet (see
+ * mproc_task_check). Errors: MPROC_EINVAL (symbol or signature NULL or malformed, with
+ * what and where in the message; out NULL), MPROC_ETOOBIG (more than MPROC_TASK_MAX_ARGS
+ * arguments, a name over 4096 bytes), MPROC_ENOMEM. Ownership: the caller owns *out and
+ * frees it with mproc_task_close. A task is not safe to change from several threads at
+ * once; a finished one may be read (and run) by many. */
+MPROC_API int mproc_task_create(const char *library, const char *symbol, const char *signature,
+                                mproc_task_t **out);
+
+/* Creates a function-pointer task. Its signature reads "i(p)". Errors: MPROC_EINVAL (fn or
+ * out NULL), MPROC_ENOMEM. Ownership as mproc_task_create. */
+MPROC_API int mproc_task_from_function(mproc_task_fn fn, void *arg, mproc_task_t **out);
+
+/* Frees the task. Errors: MPROC_EBADHANDLE. */
+MPROC_API int mproc_task_close(mproc_task_t *task);
+
+/* Append the next argument. Each checks that the signature expects that kind of value
+ * next: *_int for b h i l q n, *_uint for B H I L Q N, *_double for f d, *_string for s,
+ * *_bytes for y; an integer outside the C type's range, or a finite double beyond a
+ * float's for f, is MPROC_ETOOBIG. Errors:
+ * MPROC_EINVAL (wrong kind, more arguments than the signature has, NULL string, NULL data
+ * with len > 0, a function-pointer task), MPROC_ETOOBIG, MPROC_EBADHANDLE. */
+MPROC_API int mproc_task_arg_int(mproc_task_t *task, long long value);
+MPROC_API int mproc_task_arg_uint(mproc_task_t *task, unsigned long long value);
+MPROC_API int mproc_task_arg_double(mproc_task_t *task, double value);
+MPROC_API int mproc_task_arg_string(mproc_task_t *task, const char *value);
+MPROC_API int mproc_task_arg_bytes(mproc_task_t *task, const void *data, size_t len);
+
+/* Drops the arguments added so far, to reuse the task with others. Errors:
+ * MPROC_EBADHANDLE. */
+MPROC_API int mproc_task_clear_args(mproc_task_t *task);
+
+/* Loads the library and looks the symbol up now, in this process, to report a missing
+ * one early. Errors: MPROC_ENOTFOUND (no such library, or no such symbol in it; dlerror()
+ * in the message), MPROC_EBADHANDLE. A function-pointer task always passes. */
+MPROC_API int mproc_task_check(mproc_task_t *task);
+
+/* A task's result, as mproc_task_call (and later Futures) report it. `type` is the result
+ * code of the signature ('i' for a function-pointer task, 'v' for none). Integers are in
+ * i (signed codes) or u (unsigned codes), floating point in d; s / S / y / Y results are
+ * copied to data / len (a string with its NUL, len not counting it); a NULL string, or
+ * bytes with NULL data, is data NULL and len 0. */
+typedef struct mproc_result {
+    char type;
+    long long i;
+    unsigned long long u;
+    double d;
+    const void *data; /* owned by the task: valid until the same thread calls it again,
+                         or the task is closed */
+    size_t len;
+} mproc_result_t;
+
+/* Runs the task in the calling thread: loads, looks up and calls it (through libffi for a
+ * task reference) and fills *result. Blocks for as long as the function runs. Errors:
+ * MPROC_EINVAL (fewer arguments than the signature has, result NULL), MPROC_ENOTFOUND
+ * (library or symbol), MPROC_ENOMEM, MPROC_EBADHANDLE. A crash inside the function is the
+ * caller's crash: run untrusted functions in a Process. */
+MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
+
 #ifdef __cplusplus
 }
 #endif
