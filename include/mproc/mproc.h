@@ -710,6 +710,103 @@ typedef struct mproc_result {
  * caller's crash: run untrusted functions in a Process. */
 MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
 
+/* ---- Subprocess ------------------------------------------------------------------- */
+/* Running programs, like Python's subprocess: mproc_run for the common case, and Popen
+ * for control. Programs are started with posix_spawn (searching PATH when argv[0] has no
+ * '/'); a program that cannot be started is an error of the call (MPROC_ENOTFOUND,
+ * MPROC_EPERM), never a child that exits 127. Children never inherit descriptors other
+ * than 0, 1 and 2. SIGPIPE is not raised in the caller when a child stops reading. */
+
+typedef struct mproc_popen mproc_popen_t;
+
+/* What a child's stdin, stdout or stderr is. */
+#define MPROC_STDIO_INHERIT 0 /* the caller's own (the default) */
+#define MPROC_STDIO_PIPE 1    /* a pipe to the caller (mproc_popen_*_fd, communicate) */
+#define MPROC_STDIO_DEVNULL 2 /* /dev/null */
+#define MPROC_STDIO_FD 3      /* the descriptor in the matching *_fd field */
+#define MPROC_STDIO_STDOUT 4  /* stderr only: to wherever stdout goes (2>&1) */
+
+typedef struct mproc_popen_options {
+    size_t size;                              /* set by mproc_popen_options_init */
+    int stdin_mode, stdout_mode, stderr_mode; /* MPROC_STDIO_*; default INHERIT */
+    int stdin_fd, stdout_fd, stderr_fd;       /* for MPROC_STDIO_FD */
+    const char *const *env; /* NULL-terminated "NAME=value" list; NULL: the caller's */
+    const char *cwd;        /* working directory of the child; NULL: the caller's */
+} mproc_popen_options_t;
+
+MPROC_API int mproc_popen_options_init(mproc_popen_options_t *opts);
+
+/* Starts argv[0] with arguments argv (NULL-terminated). opts NULL = defaults. Errors:
+ * MPROC_EINVAL (argv NULL or empty, a bad mode or descriptor), MPROC_ENOTFOUND (no such
+ * program, or cwd does not exist), MPROC_EPERM (not executable), MPROC_ESYSTEM,
+ * MPROC_ENOMEM. Ownership: the caller frees *out with mproc_popen_close. */
+MPROC_API int mproc_popen_create(const char *const *argv, const mproc_popen_options_t *opts,
+                                 mproc_popen_t **out);
+
+MPROC_API int mproc_popen_pid(const mproc_popen_t *popen, int *pid);
+
+/* *returncode = the exit status, or minus the signal number, once the child ended
+ * (MPROC_OK); MPROC_EEMPTY while it runs. poll never blocks; wait blocks up to timeout
+ * (MPROC_ETIMEDOUT). Both reap the child. */
+MPROC_API int mproc_popen_poll(mproc_popen_t *popen, int *returncode);
+MPROC_API int mproc_popen_wait(mproc_popen_t *popen, double timeout, int *returncode);
+
+/* Sends `signum`, SIGTERM or SIGKILL; nothing happens once the child has been reaped. */
+MPROC_API int mproc_popen_send_signal(mproc_popen_t *popen, int signum);
+MPROC_API int mproc_popen_terminate(mproc_popen_t *popen);
+MPROC_API int mproc_popen_kill(mproc_popen_t *popen);
+
+/* *fd = the caller's end of the child's stdin / stdout / stderr pipe (MPROC_STDIO_PIPE);
+ * owned by the Popen object. Errors: MPROC_EINVAL (that stream is not a pipe, or it was
+ * closed by communicate). */
+MPROC_API int mproc_popen_stdin_fd(const mproc_popen_t *popen, int *fd);
+MPROC_API int mproc_popen_stdout_fd(const mproc_popen_t *popen, int *fd);
+MPROC_API int mproc_popen_stderr_fd(const mproc_popen_t *popen, int *fd);
+
+/* Writes `input` (len bytes; NULL/0 for none) to the child's stdin pipe and closes it,
+ * reads its stdout and stderr pipes to their end, all at once (poll), so it never
+ * deadlocks whatever the sizes, then waits for the child. Up to timeout in all: at the
+ * timeout returns MPROC_ETIMEDOUT and the child keeps running (as in Python, call again
+ * or kill it; what was read so far is kept and returned by the next call). On MPROC_OK,
+ * *out / *out_len and *err / *err_len (each may be NULL) point to everything the child
+ * wrote to each pipe (NULL, 0 for a stream that is not a pipe), owned by the Popen object
+ * until it is closed, and NUL-terminated for convenience. Errors: MPROC_EINVAL (input
+ * given but stdin is not a pipe), MPROC_ETIMEDOUT, MPROC_ESYSTEM, MPROC_EBADHANDLE. */
+MPROC_API int mproc_popen_communicate(mproc_popen_t *popen, const void *input, size_t len,
+                                      double timeout, const char **out, size_t *out_len,
+                                      const char **err, size_t *err_len);
+
+/* Closes the pipes and frees the object. A child still running is not killed; it is
+ * reaped later by mproc_active_children, never left a zombie for long. */
+MPROC_API int mproc_popen_close(mproc_popen_t *popen);
+
+/* The result of mproc_run. Free its buffers with mproc_run_result_free. */
+typedef struct mproc_run_result {
+    int returncode; /* exit status, or minus the signal number */
+    char *out;      /* captured stdout (NUL-terminated), or NULL if not captured */
+    size_t out_len;
+    char *err; /* captured stderr, or NULL */
+    size_t err_len;
+} mproc_run_result_t;
+
+/* Flags for mproc_run. */
+#define MPROC_RUN_CAPTURE 0x1u /* stdout and stderr to pipes, returned in the result */
+#define MPROC_RUN_CHECK 0x2u   /* a non-zero returncode is MPROC_EFAILED */
+
+/* Runs argv to completion, like subprocess.run: starts it with opts (NULL = defaults;
+ * MPROC_RUN_CAPTURE overrides stdout and stderr with pipes; a non-NULL input makes stdin
+ * a pipe), feeds `input`, collects output and waits, up to timeout. At the timeout the
+ * child is killed and reaped and MPROC_ETIMEDOUT returned (result holds what was read).
+ * Errors: as mproc_popen_create, MPROC_ETIMEDOUT, MPROC_EFAILED (MPROC_RUN_CHECK and a
+ * non-zero returncode; result is filled). The result is filled (and must be freed) whenever
+ * the child was started. */
+MPROC_API int mproc_run(const char *const *argv, const mproc_popen_options_t *opts,
+                        unsigned int flags, const void *input, size_t len, double timeout,
+                        mproc_run_result_t *result);
+
+/* Frees the buffers of a result and zeroes it. NULL is fine. Always MPROC_OK. */
+MPROC_API int mproc_run_result_free(mproc_run_result_t *result);
+
 #ifdef __cplusplus
 }
 #endif
