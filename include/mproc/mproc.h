@@ -710,6 +710,145 @@ typedef struct mproc_result {
  * caller's crash: run untrusted functions in a Process. */
 MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
 
+/* ---- Process ---------------------------------------------------------------------- */
+/* A child process that runs a task, like multiprocessing.Process. This version starts
+ * children with fork() (multiprocessing's "fork" start method): the child is a copy of
+ * the caller and runs the task, then exits with the task's int result (& 0xff; 0 for a
+ * task whose result is not an integer; 1 if the task could not be loaded or called, with
+ * the reason on stderr). Only the calling thread exists in the child: a program with
+ * threads should start processes before them, as with Python's fork method.
+ *
+ * exitcode follows Python: unset while the child runs, its exit status once it ended, or
+ * minus the signal number if a signal killed it. Every started child is reaped (by join,
+ * is_alive, exitcode, close, or mproc_active_children), so none stays a zombie. A daemon
+ * child is killed (SIGKILL) when the process that started it dies, even by SIGKILL --
+ * precisely, when the thread that started it ends (the kernel's PR_SET_PDEATHSIG): start
+ * daemons from a thread that lives as long as they should.
+ *
+ * A Process handle inherited by a fork child can only be closed there (other calls are
+ * MPROC_EINVAL): the child it names is its parent's. */
+
+typedef struct mproc_process mproc_process_t;
+
+#define MPROC_PROCESS_NAME_MAX 200
+
+/* Process options. Initialise with mproc_process_options_init, then set fields. */
+typedef struct mproc_process_options {
+    size_t size;      /* sizeof(mproc_process_options_t); set by mproc_process_options_init */
+    const char *name; /* NULL: "Process-N", N counting up from 1 in this process */
+    int daemon;       /* 1: killed when its parent dies; default 0 */
+} mproc_process_options_t;
+
+MPROC_API int mproc_process_options_init(mproc_process_options_t *opts);
+
+/* Creates a process object for `target` (copied: the caller keeps and closes its task).
+ * Not started yet. opts NULL = defaults. Errors: MPROC_EINVAL (target incomplete: fewer
+ * arguments than its signature; name over MPROC_PROCESS_NAME_MAX; out NULL),
+ * MPROC_EBADHANDLE (target), MPROC_ENOMEM. Ownership: the caller owns *out and frees it
+ * with mproc_process_close. */
+MPROC_API int mproc_process_create(const mproc_task_t *target, const mproc_process_options_t *opts,
+                                   mproc_process_t **out);
+
+/* Starts the child. Errors: MPROC_EINVAL (started already), MPROC_ENOMEM / MPROC_ESYSTEM
+ * (fork failed; errno in the message), MPROC_EBADHANDLE. */
+MPROC_API int mproc_process_start(mproc_process_t *process);
+
+/* Waits up to timeout for the child to end, and reaps it. Errors: MPROC_ETIMEDOUT,
+ * MPROC_EINVAL (not started), MPROC_EBADHANDLE. */
+MPROC_API int mproc_process_join(mproc_process_t *process, double timeout);
+
+/* *alive = 1 between a successful start and the child's end. Never blocks. */
+MPROC_API int mproc_process_is_alive(mproc_process_t *process, int *alive);
+
+/* *exitcode = the child's exit code (see above) and returns MPROC_OK once it ended;
+ * MPROC_EEMPTY while it runs or before start (Python's None). Never blocks. MPROC_ESYSTEM
+ * if someone else reaped the child (SIGCHLD ignored, a waitpid(-1) elsewhere): it ended,
+ * but its status is lost. */
+MPROC_API int mproc_process_exitcode(mproc_process_t *process, int *exitcode);
+
+/* *pid = the child's process id once started; MPROC_EEMPTY before. */
+MPROC_API int mproc_process_pid(const mproc_process_t *process, int *pid);
+
+/* Copies the process's name with its NUL. Errors as mproc_lock_name. */
+MPROC_API int mproc_process_name(const mproc_process_t *process, char *buf, size_t len);
+
+/* *daemon = the daemon flag. */
+MPROC_API int mproc_process_daemon(const mproc_process_t *process, int *daemon);
+
+/* Sends SIGTERM (terminate), SIGKILL (kill) or `signum` (1 .. SIGRTMAX) to a started child
+ * that has not been reaped; nothing happens if it has already ended. Never blocks.
+ * Errors: MPROC_EINVAL (not started; a bad signal number), MPROC_EBADHANDLE. */
+MPROC_API int mproc_process_terminate(mproc_process_t *process);
+MPROC_API int mproc_process_kill(mproc_process_t *process);
+MPROC_API int mproc_process_send_signal(mproc_process_t *process, int signum);
+
+/* *fd = a descriptor that becomes readable when the child ends (a pidfd), for poll(),
+ * epoll or an event loop. It belongs to the process object: do not close it. Errors:
+ * MPROC_EINVAL (not started), MPROC_ESYSTEM (the kernel has no pidfd_open: Linux < 5.3). */
+MPROC_API int mproc_process_fd(mproc_process_t *process, int *fd);
+
+/* Frees the object once its child has ended (or was never started). While the child runs
+ * it is MPROC_EINVAL and nothing is freed, as Python's close raises ValueError: join or
+ * kill it first. Errors: MPROC_EINVAL (running), MPROC_EBADHANDLE. */
+MPROC_API int mproc_process_close(mproc_process_t *process);
+
+/* Fills pids[0 .. *n) with the children started through mproc_process_start that are
+ * still running, reaping those that ended (multiprocessing.active_children), and reaps
+ * finished children of closed Popen objects. *n = how many there are; if more than `cap`,
+ * the first `cap` are written and the call returns MPROC_ETOOBIG (with *n set). pids may
+ * be NULL with cap 0 to count. Never blocks. */
+MPROC_API int mproc_active_children(int *pids, size_t cap, size_t *n);
+
+/* *n = the CPUs this process may run on (its affinity mask), at least 1, as
+ * os.process_cpu_count(). Never fails but for n NULL (MPROC_EINVAL). */
+MPROC_API int mproc_cpu_count(int *n);
+
+/* The calling process as mproc names it: "MainProcess" in a program, the Process's name
+ * in a child started by mproc; *pid = getpid(). Either out-pointer may be NULL.
+ * Errors: MPROC_ETOOBIG (buf too small). */
+MPROC_API int mproc_current_process(char *name, size_t len, int *pid);
+
+/* *pid = the parent's process id if the caller was started by mproc_process_start, else
+ * MPROC_EEMPTY (Python's parent_process() returning None). */
+MPROC_API int mproc_parent_process(int *pid);
+
+/* ---- Thread ----------------------------------------------------------------------- */
+/* A thread that runs a task, like threading.Thread, for C callers without threads of their
+ * own. The task's int result is kept for mproc_thread_result. */
+
+typedef struct mproc_thread mproc_thread_t;
+
+/* Creates (does not start) a thread for `target` (copied). name NULL: "Thread-N".
+ * Errors: MPROC_EINVAL (target incomplete, name over MPROC_PROCESS_NAME_MAX, out NULL),
+ * MPROC_EBADHANDLE, MPROC_ENOMEM. Ownership: the caller frees *out with
+ * mproc_thread_close. */
+MPROC_API int mproc_thread_create(const mproc_task_t *target, const char *name,
+                                  mproc_thread_t **out);
+
+/* Starts it. Errors: MPROC_EINVAL (started already), MPROC_ESYSTEM (pthread_create). */
+MPROC_API int mproc_thread_start(mproc_thread_t *thread);
+
+/* Waits up to timeout for it to finish. Errors: MPROC_ETIMEDOUT, MPROC_EINVAL (not
+ * started, or the calling thread is this thread), MPROC_EBADHANDLE. */
+MPROC_API int mproc_thread_join(mproc_thread_t *thread, double timeout);
+
+/* *alive = 1 between start and the end of its task. */
+MPROC_API int mproc_thread_is_alive(const mproc_thread_t *thread, int *alive);
+
+/* *ident = the kernel thread id (gettid) once started; MPROC_EEMPTY before. */
+MPROC_API int mproc_thread_ident(const mproc_thread_t *thread, unsigned long long *ident);
+
+MPROC_API int mproc_thread_name(const mproc_thread_t *thread, char *buf, size_t len);
+
+/* *result = the task's result once the thread finished; MPROC_EEMPTY before. A task that
+ * could not be loaded or called leaves that error here instead (its code, and its message
+ * in mproc_last_error). */
+MPROC_API int mproc_thread_result(const mproc_thread_t *thread, mproc_result_t *result);
+
+/* Frees the object. A started thread must have been joined: a running one is
+ * MPROC_EINVAL (nothing freed). Errors: MPROC_EBADHANDLE. */
+MPROC_API int mproc_thread_close(mproc_thread_t *thread);
+
 /* ---- Subprocess ------------------------------------------------------------------- */
 /* Running programs, like Python's subprocess: mproc_run for the common case, and Popen
  * for control. Programs are started with posix_spawn (searching PATH when argv[0] has no

@@ -1,0 +1,1 @@
+set(MPROC_process_SOURCES process/child.cpp process/current_process.cpp process/process.cpp process/thread.cpp)
