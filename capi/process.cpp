@@ -16,6 +16,11 @@
 #include "task_handle.hpp"
 
 using mproc::core::process::Process;
+using mproc::core::process::StartMethod;
+
+static_assert(MPROC_START_DEFAULT == static_cast<int>(StartMethod::kDefault) &&
+              MPROC_START_FORK == static_cast<int>(StartMethod::kFork) &&
+              MPROC_START_SPAWN == static_cast<int>(StartMethod::kSpawn));
 using mproc::core::sync::Deadline;
 namespace capi = mproc::capi;
 namespace process = mproc::core::process;
@@ -31,8 +36,9 @@ namespace {
 // The options as the core takes them; throws core::Error(kInvalid) for a struct that was
 // not initialised with mproc_process_options_init. NULL = the defaults.
 void read_options(const mproc_process_options_t *opts, std::optional<std::string> *name,
-                  bool *daemon) {
+                  bool *daemon, StartMethod *method) {
     *daemon = false;
+    *method = StartMethod::kDefault;
     if (opts == nullptr) return;
     // An older, shorter struct keeps the defaults for the fields it lacks.
     constexpr std::size_t kFirstVersionSize =
@@ -44,6 +50,9 @@ void read_options(const mproc_process_options_t *opts, std::optional<std::string
     }
     if (opts->name != nullptr) *name = std::string(opts->name);
     *daemon = opts->daemon != 0;
+    if (opts->size >= offsetof(mproc_process_options_t, start_method) + sizeof(int)) {
+        *method = static_cast<StartMethod>(opts->start_method);
+    }
 }
 
 // Runs `body` on the live process handle.
@@ -63,6 +72,7 @@ int mproc_process_options_init(mproc_process_options_t *opts) {
     opts->size = sizeof(mproc_process_options_t);
     opts->name = nullptr;
     opts->daemon = 0;
+    opts->start_method = MPROC_START_DEFAULT;
     return MPROC_OK;
 }
 
@@ -75,9 +85,23 @@ int mproc_process_create(const mproc_task_t *target, const mproc_process_options
     return capi::new_handle(function, out, [&] {
         std::optional<std::string> name;
         bool daemon = false;
-        read_options(opts, &name, &daemon);
-        return Process(*task->rep, std::move(name), daemon);
+        StartMethod method = StartMethod::kDefault;
+        read_options(opts, &name, &daemon, &method);
+        return Process(*task->rep, std::move(name), daemon, method);
     });
+}
+
+int mproc_set_start_method(int method) {
+    return capi::guarded([&] {
+        mproc::core::process::set_default_start_method(static_cast<StartMethod>(method));
+        return MPROC_OK;
+    });
+}
+
+int mproc_get_start_method(int *method) {
+    if (method == nullptr) return capi::null_argument("mproc_get_start_method", "method");
+    *method = static_cast<int>(mproc::core::process::default_start_method());
+    return MPROC_OK;
 }
 
 int mproc_process_start(mproc_process_t *process) {

@@ -711,12 +711,20 @@ typedef struct mproc_result {
 MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
 
 /* ---- Process ---------------------------------------------------------------------- */
-/* A child process that runs a task, like multiprocessing.Process. This version starts
- * children with fork() (multiprocessing's "fork" start method): the child is a copy of
- * the caller and runs the task, then exits with the task's int result (& 0xff; 0 for a
- * task whose result is not an integer; 1 if the task could not be loaded or called, with
- * the reason on stderr). Only the calling thread exists in the child: a program with
- * threads should start processes before them, as with Python's fork method.
+/* A child process that runs a task, like multiprocessing.Process, started by one of two
+ * start methods (multiprocessing's):
+ *
+ *  - MPROC_START_FORK (the default): the child is a copy of the caller made by fork().
+ *    Only the calling thread exists in the child: a program with threads should start
+ *    processes before them, as with Python's fork method. Any task works.
+ *  - MPROC_START_SPAWN: the child is a fresh program, mproc-worker (installed with the
+ *    library; $MPROC_WORKER overrides where it is looked for), which receives the task
+ *    reference and runs it. Nothing of the caller is inherited but the environment, the
+ *    working directory and descriptors 1 and 2 (stdin is /dev/null): safe from any
+ *    thread. Function-pointer tasks are MPROC_EINVAL with it.
+ *
+ * The child exits with the task's int result (& 0xff; 0 for a task whose result is not an
+ * integer; 1 if the task could not be loaded or called, with the reason on stderr).
  *
  * exitcode follows Python: unset while the child runs, its exit status once it ended, or
  * minus the signal number if a signal killed it. Every started child is reaped (by join,
@@ -730,6 +738,18 @@ MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
 
 typedef struct mproc_process mproc_process_t;
 
+#define MPROC_START_DEFAULT 0 /* in options: the default of mproc_set_start_method */
+#define MPROC_START_FORK 1
+#define MPROC_START_SPAWN 2
+
+/* Sets the start method of processes created with MPROC_START_DEFAULT, as
+ * multiprocessing.set_start_method (but it may be set again at any time; MPROC_START_DEFAULT
+ * restores fork). Applies to processes started afterwards. Errors: MPROC_EINVAL. */
+MPROC_API int mproc_set_start_method(int method);
+
+/* *method = the default start method (MPROC_START_FORK unless set). */
+MPROC_API int mproc_get_start_method(int *method);
+
 #define MPROC_PROCESS_NAME_MAX 200
 
 /* Process options. Initialise with mproc_process_options_init, then set fields. */
@@ -737,20 +757,24 @@ typedef struct mproc_process_options {
     size_t size;      /* sizeof(mproc_process_options_t); set by mproc_process_options_init */
     const char *name; /* NULL: "Process-N", N counting up from 1 in this process */
     int daemon;       /* 1: killed when its parent dies; default 0 */
+    int start_method; /* MPROC_START_*; default MPROC_START_DEFAULT */
 } mproc_process_options_t;
 
 MPROC_API int mproc_process_options_init(mproc_process_options_t *opts);
 
 /* Creates a process object for `target` (copied: the caller keeps and closes its task).
  * Not started yet. opts NULL = defaults. Errors: MPROC_EINVAL (target incomplete: fewer
- * arguments than its signature; name over MPROC_PROCESS_NAME_MAX; out NULL),
+ * arguments than its signature; name over MPROC_PROCESS_NAME_MAX; an unknown start
+ * method; a function-pointer task with MPROC_START_SPAWN; out NULL),
  * MPROC_EBADHANDLE (target), MPROC_ENOMEM. Ownership: the caller owns *out and frees it
  * with mproc_process_close. */
 MPROC_API int mproc_process_create(const mproc_task_t *target, const mproc_process_options_t *opts,
                                    mproc_process_t **out);
 
-/* Starts the child. Errors: MPROC_EINVAL (started already), MPROC_ENOMEM / MPROC_ESYSTEM
- * (fork failed; errno in the message), MPROC_EBADHANDLE. */
+/* Starts the child, with the process's start method (or the default at this moment).
+ * Errors: MPROC_EINVAL (started already; a function-pointer task and the spawn method),
+ * MPROC_ENOTFOUND (spawn: no mproc-worker), MPROC_ENOMEM / MPROC_ESYSTEM (fork or spawn
+ * failed; errno in the message), MPROC_EBADHANDLE. */
 MPROC_API int mproc_process_start(mproc_process_t *process);
 
 /* Waits up to timeout for the child to end, and reaps it. Errors: MPROC_ETIMEDOUT,

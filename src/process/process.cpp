@@ -10,6 +10,7 @@
 #include <exception>
 #include <utility>
 
+#include "process/spawn_start.hpp"
 #include "subprocess/reaper.hpp"
 #include "sync/process_identity.hpp"
 
@@ -57,11 +58,28 @@ struct Process::State {
     std::shared_ptr<Child> child;
     std::uint32_t starter = 0;  // the pid of the process that started it
 
-    // The child's side of start(): runs the task and leaves. Never returns.
-    [[noreturn]] void run_child(pid_t parent) const noexcept;
+    StartMethod method = StartMethod::kDefault;
 };
 
-void Process::State::run_child(pid_t parent) const noexcept {
+namespace {
+std::atomic<int> default_method{static_cast<int>(StartMethod::kFork)};
+}  // namespace
+
+StartMethod default_start_method() noexcept {
+    return static_cast<StartMethod>(default_method.load(std::memory_order_relaxed));
+}
+
+void set_default_start_method(StartMethod method) {
+    if (method == StartMethod::kDefault) method = StartMethod::kFork;
+    if (method != StartMethod::kFork && method != StartMethod::kSpawn) {
+        throw Error(kInvalid, "set_start_method: " + std::to_string(static_cast<int>(method)) +
+                                  " is not a start method (fork 1, spawn 2)");
+    }
+    default_method.store(static_cast<int>(method), std::memory_order_relaxed);
+}
+
+void detail::run_as_child(const task::Task &task, const std::string &name, bool daemon,
+                          pid_t parent) noexcept {
     if (daemon) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         // The parent may have died between fork() and prctl(): then no signal will come,
@@ -94,7 +112,8 @@ void Process::State::run_child(pid_t parent) const noexcept {
     ::_exit(code);
 }
 
-Process::Process(task::Task target, std::optional<std::string> name, bool daemon) {
+Process::Process(task::Task target, std::optional<std::string> name, bool daemon,
+                 StartMethod method) {
     const unsigned n = process_counter.fetch_add(1, std::memory_order_relaxed) + 1;
     std::string chosen = name ? std::move(*name) : "Process-" + std::to_string(n);
     if (chosen.size() > kNameMax) {
@@ -105,7 +124,19 @@ Process::Process(task::Task target, std::optional<std::string> name, bool daemon
         throw Error(kInvalid, label_of(chosen) + ": the task is incomplete: its signature '" +
                                   target.signature() + "' has more arguments than were given");
     }
+    if (method != StartMethod::kDefault && method != StartMethod::kFork &&
+        method != StartMethod::kSpawn) {
+        throw Error(kInvalid, label_of(chosen) + ": " + std::to_string(static_cast<int>(method)) +
+                                  " is not a start method (fork 1, spawn 2)");
+    }
+    if (method == StartMethod::kSpawn && target.is_function()) {
+        throw Error(kInvalid, label_of(chosen) +
+                                  ": a function-pointer task cannot run in a spawned process "
+                                  "(it means nothing after exec): use a task reference, or "
+                                  "the fork start method");
+    }
     state_ = std::make_unique<State>(std::move(target), std::move(chosen), daemon);
+    state_->method = method;
 }
 
 Process::Process(Process &&) noexcept = default;
@@ -136,13 +167,20 @@ void Process::start() {
     try {
         Child::Reservation reservation = Child::reserve(label_of(state_->name));
         const pid_t parent = ::getpid();
-        // Buffered output of ours would otherwise be written again by the child's flush.
-        std::fflush(nullptr);
-        const pid_t pid = ::fork();
-        if (pid == 0) state_->run_child(parent);
-        if (pid < 0) {
-            const int err = errno;
-            throw_errno(err, label_of(state_->name) + ": fork");
+        const StartMethod method =
+            state_->method == StartMethod::kDefault ? default_start_method() : state_->method;
+        pid_t pid = -1;
+        if (method == StartMethod::kSpawn) {
+            pid = spawn_worker(state_->task, state_->name, state_->daemon, label_of(state_->name));
+        } else {
+            // Buffered output of ours would otherwise be written again by the child's flush.
+            std::fflush(nullptr);
+            pid = ::fork();
+            if (pid == 0) detail::run_as_child(state_->task, state_->name, state_->daemon, parent);
+            if (pid < 0) {
+                const int err = errno;
+                throw_errno(err, label_of(state_->name) + ": fork");
+            }
         }
         state_->child = reservation.commit(pid);
         state_->starter = static_cast<std::uint32_t>(parent);

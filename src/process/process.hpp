@@ -42,12 +42,22 @@
 
 namespace mproc::core::process {
 
+// How start() makes the child (multiprocessing's start methods): kFork copies the caller
+// (see above); kSpawn execs mproc-worker, which runs a task reference (spawn_start.hpp).
+// kDefault is the process-wide default at start() time: kFork unless set.
+enum class StartMethod : int { kDefault = 0, kFork = 1, kSpawn = 2 };
+StartMethod default_start_method() noexcept;
+// Throws Error(kInvalid) for a value that is not a start method (kDefault resets to kFork).
+void set_default_start_method(StartMethod method);
+
 class Process {
   public:
     // Not started yet. name nullopt: "Process-N", N counting the Processes made in this
     // process from 1. Throws Error(kInvalid) for an incomplete task (fewer arguments than
     // its signature) or a name over kNameMax bytes.
-    Process(task::Task target, std::optional<std::string> name, bool daemon);
+    // Error(kInvalid) too for a function task with kSpawn.
+    Process(task::Task target, std::optional<std::string> name, bool daemon,
+            StartMethod method = StartMethod::kDefault);
 
     Process(Process &&) noexcept;
     Process &operator=(Process &&) = delete;
@@ -100,6 +110,14 @@ class Process {
 
     std::unique_ptr<State> state_;
 };
+
+namespace detail {
+// The child's side of start(), for both start methods: from now on this process is `name`,
+// started by `parent`; a daemon arranges to die with its parent. Runs the task and leaves
+// with its exit code (1 and the reason on stderr if it fails). Never returns.
+[[noreturn]] void run_as_child(const task::Task &task, const std::string &name, bool daemon,
+                               pid_t parent) noexcept;
+}  // namespace detail
 
 // The pids of the children started by Process::start in this process that are still
 // running; reaps those that ended (multiprocessing.active_children()), and the finished

@@ -1,1 +1,2 @@
-set(MPROC_process_SOURCES process/child.cpp process/current_process.cpp process/process.cpp process/thread.cpp)
+set(MPROC_process_SOURCES process/child.cpp process/current_process.cpp process/process.cpp
+    process/spawn_start.cpp process/thread.cpp)

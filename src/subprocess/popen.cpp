@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "subprocess/reaper.hpp"
+#include "subprocess/sigpipe_block.hpp"
 #include "sync/process_identity.hpp"
 #include "sync/wait_gate.hpp"
 
@@ -38,38 +39,6 @@ constexpr std::size_t kReadChunk = 64 * 1024;     // a default pipe's whole capa
 constexpr std::size_t kWriteChunk = 1024 * 1024;  // at most per write(), to stay responsive
 constexpr std::int64_t kFirstBackoffNs = 500'000;
 constexpr std::int64_t kMaxBackoffNs = 50'000'000;
-
-// Blocks SIGPIPE in the calling thread around writes to a pipe, and discards the SIGPIPE
-// that a write to a pipe without readers raised (it is directed at the writing thread, so
-// it is pending for this thread and sigtimedwait takes it). A SIGPIPE that was pending
-// before is left alone: it was not ours. The same device as pipe/connection.cpp's.
-class SigpipeBlock {
-  public:
-    SigpipeBlock() noexcept {
-        sigemptyset(&sigpipe_);
-        sigaddset(&sigpipe_, SIGPIPE);
-        sigset_t pending;
-        sigemptyset(&pending);
-        was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-        pthread_sigmask(SIG_BLOCK, &sigpipe_, &old_);
-    }
-    ~SigpipeBlock() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-    SigpipeBlock(const SigpipeBlock &) = delete;
-    SigpipeBlock &operator=(const SigpipeBlock &) = delete;
-
-    // After EPIPE: takes the SIGPIPE that the failed write raised.
-    void discard_ours() noexcept {
-        if (was_pending_) return;
-        timespec zero{0, 0};
-        while (sigtimedwait(&sigpipe_, nullptr, &zero) < 0 && errno == EINTR) {
-        }
-    }
-
-  private:
-    sigset_t sigpipe_;
-    sigset_t old_;
-    bool was_pending_ = false;
-};
 
 // The time left until the deadline, for ppoll: nullptr for forever, zero once expired.
 timespec *time_left(const Deadline &deadline, timespec *ts, std::int64_t cap_ns = -1) {

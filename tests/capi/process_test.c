@@ -483,6 +483,57 @@ static void bad_input_to_every_entry_point(void) {
     CHECK_OK(mproc_task_close(task));
 }
 
+/* The spawn start method: a task reference runs in mproc-worker; a function task is
+ * refused at create (explicit method) or at start (through the default). */
+static void the_spawn_start_method(void) {
+    int method = -1;
+    CHECK_OK(mproc_get_start_method(&method));
+    CHECK(method == MPROC_START_FORK);
+    CHECK_RC(mproc_set_start_method(5), MPROC_EINVAL);
+    CHECK_RC(mproc_get_start_method(NULL), MPROC_EINVAL);
+
+    mproc_task_t *abs_task = NULL;
+    CHECK_OK(mproc_task_create("libc.so.6", "abs", "i(i)", &abs_task));
+    CHECK_OK(mproc_task_arg_int(abs_task, -11));
+    mproc_process_options_t opts;
+    CHECK_OK(mproc_process_options_init(&opts));
+    CHECK(opts.start_method == MPROC_START_DEFAULT);
+    opts.start_method = MPROC_START_SPAWN;
+    mproc_process_t *p = NULL;
+    CHECK_OK(mproc_process_create(abs_task, &opts, &p));
+    CHECK_OK(mproc_process_start(p));
+    CHECK_OK(mproc_process_join(p, 30.0));
+    CHECK(exit_code_of(p) == 11);
+    CHECK_OK(mproc_process_close(p));
+
+    opts.start_method = 9;
+    CHECK_RC(mproc_process_create(abs_task, &opts, &p), MPROC_EINVAL);
+
+    mproc_task_t *fn = function_task(return_arg, NULL);
+    opts.start_method = MPROC_START_SPAWN;
+    CHECK_RC(mproc_process_create(fn, &opts, &p), MPROC_EINVAL);
+    CHECK(strstr(mproc_last_error(), "function") != NULL);
+
+    CHECK_OK(mproc_set_start_method(MPROC_START_SPAWN));
+    CHECK_OK(mproc_get_start_method(&method));
+    CHECK(method == MPROC_START_SPAWN);
+    mproc_process_t *q = NULL;
+    CHECK_OK(mproc_process_create(fn, NULL, &q));
+    CHECK_RC(mproc_process_start(q), MPROC_EINVAL);
+    CHECK_OK(mproc_process_close(q));
+    mproc_process_t *r = NULL;
+    CHECK_OK(mproc_process_create(abs_task, NULL, &r));
+    CHECK_OK(mproc_process_start(r));
+    CHECK_OK(mproc_process_join(r, 30.0));
+    CHECK(exit_code_of(r) == 11);
+    CHECK_OK(mproc_process_close(r));
+    CHECK_OK(mproc_set_start_method(MPROC_START_DEFAULT));
+    CHECK_OK(mproc_get_start_method(&method));
+    CHECK(method == MPROC_START_FORK);
+    CHECK_OK(mproc_task_close(fn));
+    CHECK_OK(mproc_task_close(abs_task));
+}
+
 int main(void) {
     RUN(exit_codes_are_the_task_result);
     RUN(kill_and_terminate_give_minus_the_signal);
@@ -497,5 +548,6 @@ int main(void) {
     RUN(the_child_knows_its_name_and_parent);
     RUN(cpu_count_is_the_affinity_mask);
     RUN(bad_input_to_every_entry_point);
+    RUN(the_spawn_start_method);
     return check_report();
 }

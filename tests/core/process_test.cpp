@@ -29,6 +29,7 @@
 #include "process/child.hpp"
 #include "process/current_process.hpp"
 #include "process/process.hpp"
+#include "process/spawn_start.hpp"
 #include "subprocess/reaper.hpp"
 #include "task/task.hpp"
 #include "test_support.hpp"
@@ -549,4 +550,113 @@ TEST(Process, CpuCountIsTheAffinityMask) {
     ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
     EXPECT_GE(process::cpu_count(), 1);
     EXPECT_EQ(process::cpu_count(), CPU_COUNT(&set));
+}
+
+// ---- The spawn start method ------------------------------------------------------------
+
+TEST(ProcessSpawn, RunsATaskReferenceInAFreshProgram) {
+    Task add = Task::reference(MPROC_TEST_TASKS_LIB, "add", "i(ii)");
+    add.add_int(3);
+    add.add_int(4);
+    Process p(add, std::string("adder"), false, process::StartMethod::kSpawn);
+    KillOnExit guard{p};
+    p.start();
+    ASSERT_EQ(p.join(after(30)), kOk);
+    EXPECT_EQ(p.exitcode().value_or(-1000), 7);
+
+    // The child is mproc-worker, not a copy of this test program.
+    Task sleeper = Task::reference("libc.so.6", "sleep", "I(I)");
+    sleeper.add_uint(30);
+    Process q(sleeper, std::nullopt, false, process::StartMethod::kSpawn);
+    KillOnExit guard_q{q};
+    q.start();
+    char exe[4096] = {};
+    const std::string link = "/proc/" + std::to_string(q.pid()) + "/exe";
+    std::string target;
+    for (int i = 0; i < 500 && target.find("mproc-worker") == std::string::npos; ++i) {
+        const ssize_t n = ::readlink(link.c_str(), exe, sizeof exe - 1);
+        target = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : std::string();
+        if (target.find("mproc-worker") == std::string::npos) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_NE(target.find("mproc-worker"), std::string::npos) << target;
+    q.send_signal(SIGKILL);
+    ASSERT_EQ(q.join(after(30)), kOk);
+    EXPECT_EQ(q.exitcode().value_or(-1000), -SIGKILL);
+}
+
+TEST(ProcessSpawn, AFunctionTaskIsRefused) {
+    Task fn = Task::function([](void *) { return 0; }, nullptr);
+    EXPECT_EQ(status_of([&] { Process(fn, std::nullopt, false, process::StartMethod::kSpawn); }),
+              kInvalid);
+    // Through the default, the refusal comes at start, and the Process stays unstarted.
+    process::set_default_start_method(process::StartMethod::kSpawn);
+    Process p(fn, std::nullopt, false);
+    EXPECT_EQ(status_of([&] { p.start(); }), kInvalid);
+    EXPECT_EQ(p.pid(), 0);
+    process::set_default_start_method(process::StartMethod::kFork);
+}
+
+TEST(ProcessSpawn, ATaskThatCannotBeCalledExitsOne) {
+    Task missing = Task::reference(MPROC_TEST_TASKS_LIB, "no_such_function", "i()");
+    Process p(missing, std::nullopt, false, process::StartMethod::kSpawn);
+    KillOnExit guard{p};
+    p.start();
+    ASSERT_EQ(p.join(after(30)), kOk);
+    EXPECT_EQ(p.exitcode().value_or(-1000), 1);
+}
+
+TEST(ProcessSpawn, TheDefaultStartMethodIsForkAndCanBeChanged) {
+    EXPECT_EQ(process::default_start_method(), process::StartMethod::kFork);
+    EXPECT_EQ(status_of([] { process::set_default_start_method(process::StartMethod(7)); }),
+              kInvalid);
+    EXPECT_EQ(status_of([] {
+                  Process(Task::reference("libc.so.6", "abs", "i(i)"), std::nullopt, false,
+                          process::StartMethod(-1));
+              }),
+              kInvalid);
+    process::set_default_start_method(process::StartMethod::kSpawn);
+    EXPECT_EQ(process::default_start_method(), process::StartMethod::kSpawn);
+    Task abs_task = Task::reference("libc.so.6", "abs", "i(i)");
+    abs_task.add_int(-9);
+    Process p(abs_task, std::nullopt, false);
+    KillOnExit guard{p};
+    p.start();
+    process::set_default_start_method(process::StartMethod::kDefault);  // back to fork
+    EXPECT_EQ(process::default_start_method(), process::StartMethod::kFork);
+    ASSERT_EQ(p.join(after(30)), kOk);
+    EXPECT_EQ(p.exitcode().value_or(-1000), 9);
+}
+
+TEST(ProcessSpawn, AMissingWorkerIsNotFoundAtStart) {
+    ::setenv("MPROC_WORKER", "/nonexistent/mproc-worker", 1);
+    Task abs_task = Task::reference("libc.so.6", "abs", "i(i)");
+    abs_task.add_int(1);
+    Process p(abs_task, std::nullopt, false, process::StartMethod::kSpawn);
+    EXPECT_EQ(status_of([&] { p.start(); }), mproc::core::kNotFound);
+    ::unsetenv("MPROC_WORKER");
+    EXPECT_EQ(p.pid(), 0);
+    p.start();  // unstarted after the failure: it can start once the worker is found
+    ASSERT_EQ(p.join(after(30)), kOk);
+    EXPECT_EQ(p.exitcode().value_or(-1000), 1);
+}
+
+TEST(ProcessSpawn, TheJobSurvivesTheTripAndGarbageIsRefused) {
+    process::WorkerJob job;
+    job.name = "worker-name";
+    job.daemon = true;
+    job.parent = 4321;
+    job.task = "task bytes";
+    const std::string bytes = process::encode_job(job);
+    process::WorkerJob back = process::decode_job(bytes);
+    EXPECT_EQ(back.name, job.name);
+    EXPECT_TRUE(back.daemon);
+    EXPECT_EQ(back.parent, 4321);
+    EXPECT_EQ(back.task, job.task);
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        EXPECT_EQ(status_of([&] { process::decode_job(bytes.substr(0, n)); }), kInvalid) << n;
+    }
+    EXPECT_EQ(status_of([&] { process::decode_job(bytes + "x"); }), kInvalid);
+    std::string bad_magic = bytes;
+    bad_magic[0] = 'X';
+    EXPECT_EQ(status_of([&] { process::decode_job(bad_magic); }), kInvalid);
 }
