@@ -28,13 +28,20 @@ int sleep_a_minute(void *) {
     return 0;
 }
 
-// The parent: starts a child that sleeps, publishes its pid, and waits to be killed.
-int parent_body(Board *board, int daemon) {
+// The parent: starts a child that sleeps (a function task when forked; libc's sleep(60),
+// a task reference, when spawned), publishes its pid, and waits to be killed.
+int parent_body(Board *board, int daemon, int method) {
     mproc_task_t *task = nullptr;
-    if (mproc_task_from_function(sleep_a_minute, nullptr, &task) != MPROC_OK) return 20;
+    if (method == MPROC_START_SPAWN) {
+        if (mproc_task_create("libc.so.6", "sleep", "I(I)", &task) != MPROC_OK) return 20;
+        if (mproc_task_arg_uint(task, 60) != MPROC_OK) return 20;
+    } else if (mproc_task_from_function(sleep_a_minute, nullptr, &task) != MPROC_OK) {
+        return 20;
+    }
     mproc_process_options_t opts;
     mproc_process_options_init(&opts);
     opts.daemon = daemon;
+    opts.start_method = method;
     mproc_process_t *p = nullptr;
     if (mproc_process_create(task, &opts, &p) != MPROC_OK) return 21;
     if (mproc_process_start(p) != MPROC_OK) return 22;
@@ -71,10 +78,10 @@ enum HarnessResult {
 };
 
 // One round: 0 if the child met the fate its daemon flag promises.
-int harness(int daemon, long kill_delay_us) {
+int harness(int daemon, long kill_delay_us, int method = MPROC_START_FORK) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return kNoSubreaper;
     Board *board = shared_block<Board>();
-    pid_t parent = spawn([&] { return parent_body(board, daemon); });
+    pid_t parent = spawn([&] { return parent_body(board, daemon, method); });
     if (!await_flag(board->ready, 20.0)) {
         kill(parent, SIGKILL);
         return kParentNotReady;
@@ -122,5 +129,17 @@ TEST(ProcessFault, NonDaemonChildSurvivesItsParent) {
     for (int round = 0; round < n; ++round) {
         const pid_t h = spawn([&] { return harness(0, random_us(300)); });
         ASSERT_EQ(reap(h, 60.0), kPassed) << "round " << round;
+    }
+}
+
+// The same with the spawn start method: the child is mproc-worker, which arms its death
+// signal only after reading its job, and checks then that its parent still lives.
+TEST(ProcessFault, SpawnedDaemonChildDiesWhenItsParentIsKilled) {
+    MPROC_SKIP_FORK_UNDER_TSAN();
+    const int n = rounds_here(30);
+    for (int round = 0; round < n; ++round) {
+        const long delay = round % 4 == 3 ? random_us(20'000) : random_us(300);
+        const pid_t h = spawn([&] { return harness(1, delay, MPROC_START_SPAWN); });
+        ASSERT_EQ(reap(h, 60.0), kPassed) << "round " << round << ", kill after " << delay << " us";
     }
 }
