@@ -55,15 +55,27 @@ Condition Condition::open(std::string_view name) {
 }
 
 Status Condition::acquire(const Deadline &deadline) noexcept {
-    WaitGate::Pass pass(gate_);
+    // As for Lock and RLock: the uncontended (and recursive) acquire makes no trip through
+    // the gate; only a call that may block registers with the gate close() drains.
     switch (kind_) {
-        case ConditionLockKind::kLock:
-            return lock_->mutex().try_acquire_free() ? kOk
-                                                     : lock_->mutex().acquire(deadline, &gate_);
-        case ConditionLockKind::kRLock:
+        case ConditionLockKind::kLock: {
+            if (lock_->mutex().try_acquire_free()) return kOk;
+            WaitGate::Pass pass(gate_);
+            return lock_->mutex().acquire(deadline, &gate_);
+        }
+        case ConditionLockKind::kRLock: {
+            const Status entered = rlock_->mutex().try_enter();
+            if (entered != kTimedOut) return entered;
+            WaitGate::Pass pass(gate_);
             return rlock_->mutex().acquire(deadline, &gate_);
-        default:
-            return RecursiveMutex(layout_->own_lock).acquire(deadline, &gate_);
+        }
+        default: {
+            RecursiveMutex own(layout_->own_lock);
+            const Status entered = own.try_enter();
+            if (entered != kTimedOut) return entered;
+            WaitGate::Pass pass(gate_);
+            return own.acquire(deadline, &gate_);
+        }
     }
 }
 
