@@ -11,13 +11,21 @@
 //   mproc::JoinableQueue        bounded queues of byte messages
 //   mproc::Connection, pipe()   message connections (Python's wire format)
 //   mproc::Value<T>, Array<T>   typed shared memory with an optional lock
+//   mproc::Task, task_result    what a process or thread runs: a function pointer, or a
+//                               library/symbol/signature reference with arguments
+//   mproc::Process              a child process running a task (multiprocessing.Process);
+//                               start methods, active_children, cpu_count, current_process
+//   mproc::Thread               a thread running a task and keeping its result
+//   mproc::Popen, run()         running programs (subprocess.Popen, subprocess.run)
 //   mproc::error and subclasses what every failing call throws (error.hpp)
 //   mproc::timeout, forever     time limits as std::chrono durations (timeout.hpp)
 //   mproc::permissions          mode bits of a new named object (named_object.hpp)
 //
 // Every object lives in POSIX shared memory and is made by static factories:
 // create(name), create() (anonymous), open(name), create_or_open(name); unlink(name) removes
-// a name. Connections are file descriptors instead, made by mproc::pipe().
+// a name. Connections are file descriptors instead, made by mproc::pipe(). Tasks are made by
+// Task::reference, call_of and from_function; processes, threads and programs (Popen) by
+// their constructors.
 #pragma once
 
 #include "mproc/mproc.h"
@@ -29,10 +37,14 @@
 #include "mproc/event.hpp"
 #include "mproc/lock.hpp"
 #include "mproc/named_object.hpp"
+#include "mproc/process.hpp"
 #include "mproc/queue.hpp"
 #include "mproc/rlock.hpp"
 #include "mproc/semaphore.hpp"
 #include "mproc/shared_value.hpp"
+#include "mproc/subprocess.hpp"
+#include "mproc/task.hpp"
+#include "mproc/thread.hpp"
 #include "mproc/timeout.hpp"
 
 namespace mproc {

@@ -70,6 +70,15 @@ inline std::string c_name(std::string_view name) {
     return std::string(name);
 }
 
+// A NUL-terminated copy of the string `s` for the C ABI. An embedded NUL would silently cut
+// it short, so it is refused: invalid_argument_error, "<what> contains a NUL character".
+inline std::string c_string(const char *what, std::string_view s) {
+    if (s.find('\0') != std::string_view::npos) {
+        throw_error(MPROC_EINVAL, std::string(what) + " contains a NUL character");
+    }
+    return std::string(s);
+}
+
 // The name of the object behind `h`, through its mproc_<kind>_name function.
 template <class T>
 std::string read_name(int (*name_fn)(const T *, char *, std::size_t), const T *h) {
