@@ -11,8 +11,8 @@
 #include <string>
 
 #include "error.hpp"
+#include "pipe/sigpipe_block.hpp"
 #include "process/process.hpp"
-#include "subprocess/sigpipe_block.hpp"
 #include "subprocess/spawn.hpp"
 
 #ifndef MPROC_WORKER_FALLBACK
@@ -76,7 +76,7 @@ std::string directory_of(const std::string &path) {
 
 // Writes all of `data` to fd; false if the reader went away (EPIPE) or on another error.
 bool write_all(int fd, const std::string &data) {
-    subprocess::SigpipeBlock sigpipe;
+    pipe::SigpipeBlock sigpipe;
     std::size_t done = 0;
     while (done < data.size()) {
         const ssize_t n = ::write(fd, data.data() + done, data.size() - done);

@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "pipe/sigpipe_block.hpp"
 #include "subprocess/reaper.hpp"
-#include "subprocess/sigpipe_block.hpp"
 #include "sync/process_identity.hpp"
 #include "sync/wait_gate.hpp"
 
@@ -358,7 +358,7 @@ Status Popen::communicate(const void *input, std::size_t length, const Deadline 
         }
     } leave{s, cursor, left, stdin_flags};
 
-    std::optional<SigpipeBlock> sigpipe;
+    std::optional<pipe::SigpipeBlock> sigpipe;
     if (s.fds[0] >= 0) sigpipe.emplace();
     std::vector<char> buffer;
     std::string *sinks[3] = {nullptr, &s.out, &s.err};

@@ -1,5 +1,5 @@
 // SigpipeBlock: writes to a pipe whose reader may be gone fail with EPIPE instead of
-// killing the process (used by Popen::communicate and by the spawn start method).
+// killing the process (used by Connection, Popen::communicate and the spawn start method).
 #pragma once
 
 #include <pthread.h>
@@ -8,12 +8,12 @@
 #include <cerrno>
 #include <ctime>
 
-namespace mproc::core::subprocess {
+namespace mproc::core::pipe {
 
 // Blocks SIGPIPE in the calling thread around writes to a pipe, and discards the SIGPIPE
 // that a write to a pipe without readers raised (it is directed at the writing thread, so
 // it is pending for this thread and sigtimedwait takes it). A SIGPIPE that was pending
-// before is left alone: it was not ours. The same device as pipe/connection.cpp's.
+// before is left alone: it was not ours. Sockets do not need this: MSG_NOSIGNAL.
 class SigpipeBlock {
   public:
     SigpipeBlock() noexcept {
@@ -42,4 +42,4 @@ class SigpipeBlock {
     bool was_pending_ = false;
 };
 
-}  // namespace mproc::core::subprocess
+}  // namespace mproc::core::pipe
