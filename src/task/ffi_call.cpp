@@ -128,7 +128,7 @@ struct FreeDeleter {
 };
 
 // Fills result from what the function returned, for result code `code`.
-void read_return(char code, const Return &ret, Result &result, const std::string &task) {
+void read_return(char code, const Return &ret, Result &result) {
     switch (code) {
         case 'v':
             return;
@@ -192,8 +192,8 @@ void read_return(char code, const Return &ret, Result &result, const std::string
             std::unique_ptr<const void, FreeDeleter> owned(code == 'Y' ? bytes.data : nullptr);
             if (bytes.data == nullptr) {
                 if (bytes.len != 0) {
-                    throw Error(kInvalid, task + ": returned bytes with a NULL pointer and a " +
-                                              "length of " + std::to_string(bytes.len));
+                    throw Error(kInvalid, "returned bytes with a NULL pointer and a length of " +
+                                              std::to_string(bytes.len));
                 }
                 result.null = true;
             } else {
@@ -202,27 +202,60 @@ void read_return(char code, const Return &ret, Result &result, const std::string
             return;
         }
         default:
-            throw Error(kInvalid, task + ": result code " + describe_code(code) + " unknown");
+            throw Error(kInvalid, "result code " + describe_code(code) + " unknown");
     }
 }
 
 }  // namespace
 
-Result call_through_ffi(void *function, const Signature &signature,
-                        const std::vector<Argument> &args, const std::string &task) {
-    if (args.size() != signature.args.size()) {
-        throw Error(kInvalid, task + ": " + std::to_string(args.size()) + " of " +
-                                  std::to_string(signature.args.size()) + " arguments given");
+PreparedCall::PreparedCall(void *function, const Signature &signature, const std::string &task)
+    : result_code_(signature.result), arg_count_(signature.args.size()), params_(0) {
+    static_assert(sizeof entry_ == sizeof function);
+    std::memcpy(&entry_, &function, sizeof entry_);  // dlsym's object pointer as code
+    for (char code : signature.args) {
+        if (find_code(code) == nullptr) {
+            throw Error(kInvalid, task + ": argument code " + describe_code(code) + " unknown");
+        }
+        if (code == 'y') {
+            types_[params_++] = &ffi_type_pointer;
+            types_[params_++] = size_type();
+        } else {
+            types_[params_++] = scalar_type(code);
+        }
     }
-    // A 'y' argument is two C parameters, so at most twice kMaxArgs.
-    constexpr std::size_t kMaxParams = 2 * kMaxArgs;
-    ffi_type *types[kMaxParams];
+    bytes_elements_[0] = &ffi_type_pointer;
+    bytes_elements_[1] = size_type();
+    bytes_elements_[2] = nullptr;
+    bytes_type_.size = 0;
+    bytes_type_.alignment = 0;
+    bytes_type_.type = FFI_TYPE_STRUCT;
+    bytes_type_.elements = bytes_elements_;
+    const bool bytes_result = result_code_ == 'y' || result_code_ == 'Y';
+    ffi_type *result_type = bytes_result ? &bytes_type_ : scalar_type(result_code_);
+
+    const ffi_status prepared =
+        ffi_prep_cif(&cif_, FFI_DEFAULT_ABI, params_, result_type, params_ > 0 ? types_ : nullptr);
+    if (prepared != FFI_OK) {
+        throw Error(kSystem, task + ": libffi cannot prepare the call (ffi_prep_cif status " +
+                                 std::to_string(static_cast<int>(prepared)) + ")");
+    }
+    if (bytes_result && bytes_type_.size != sizeof(Bytes)) {
+        throw Error(kSystem, task + ": libffi lays the bytes result out in " +
+                                 std::to_string(bytes_type_.size) + " bytes, not " +
+                                 std::to_string(sizeof(Bytes)));
+    }
+}
+
+Result PreparedCall::call(const std::vector<Argument> &args) const {
+    if (args.size() != arg_count_) {
+        throw Error(kInvalid, std::to_string(args.size()) + " of " + std::to_string(arg_count_) +
+                                  " arguments given");
+    }
     void *values[kMaxParams];
     CValue storage[kMaxParams];
     unsigned params = 0;
     for (const Argument &arg : args) {
         CValue &slot = storage[params];
-        types[params] = scalar_type(arg.code);
         values[params] = &slot;
         switch (arg.code) {
             case 'b':
@@ -271,54 +304,29 @@ Result call_through_ffi(void *function, const Signature &signature,
                 slot.p = arg.bytes.c_str();
                 break;
             case 'y':
-                types[params] = &ffi_type_pointer;
                 slot.p = arg.bytes.data();
                 ++params;
-                types[params] = size_type();
                 storage[params].N = arg.bytes.size();
                 values[params] = &storage[params];
                 break;
             default:
-                throw Error(kInvalid,
-                            task + ": argument code " + describe_code(arg.code) + " unknown");
+                throw Error(kInvalid, "argument code " + describe_code(arg.code) + " unknown");
         }
         ++params;
     }
-
-    // mproc_bytes_t, for a 'y' / 'Y' result: built here rather than shared, because
-    // ffi_prep_cif writes the size and alignment into it.
-    ffi_type *bytes_elements[] = {&ffi_type_pointer, size_type(), nullptr};
-    ffi_type bytes_type;
-    bytes_type.size = 0;
-    bytes_type.alignment = 0;
-    bytes_type.type = FFI_TYPE_STRUCT;
-    bytes_type.elements = bytes_elements;
-    const bool bytes_result = signature.result == 'y' || signature.result == 'Y';
-    ffi_type *result_type = bytes_result ? &bytes_type : scalar_type(signature.result);
-
-    ffi_cif cif;
-    const ffi_status prepared =
-        ffi_prep_cif(&cif, FFI_DEFAULT_ABI, params, result_type, params > 0 ? types : nullptr);
-    if (prepared != FFI_OK) {
-        throw Error(kSystem, task + ": libffi cannot prepare the call (ffi_prep_cif status " +
-                                 std::to_string(static_cast<int>(prepared)) + ")");
-    }
-    if (bytes_result && bytes_type.size != sizeof(Bytes)) {
-        throw Error(kSystem, task + ": libffi lays the bytes result out in " +
-                                 std::to_string(bytes_type.size) + " bytes, not " +
-                                 std::to_string(sizeof(Bytes)));
+    if (params != params_) {
+        throw Error(kInvalid, "the arguments do not match the signature's parameters");
     }
 
     Return ret;
     std::memset(&ret, 0, sizeof ret);
-    void (*entry)();
-    static_assert(sizeof entry == sizeof function);
-    std::memcpy(&entry, &function, sizeof entry);  // dlsym's object pointer as code
-    ffi_call(&cif, entry, &ret, params > 0 ? values : nullptr);
+    // libffi's prototype takes a non-const cif; ffi_call only reads it (the shared
+    // interface is called by many threads at once, as libffi allows).
+    ffi_call(const_cast<ffi_cif *>(&cif_), entry_, &ret, params > 0 ? values : nullptr);
 
     Result result;
-    result.type = signature.result;
-    read_return(signature.result, ret, result, task);
+    result.type = result_code_;
+    read_return(result_code_, ret, result);
     return result;
 }
 

@@ -1,10 +1,12 @@
 #include "task/task.hpp"
 
+#include <atomic>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "error.hpp"
 #include "task/ffi_call.hpp"
@@ -121,6 +123,33 @@ class Reader {
 
 }  // namespace
 
+// Lock-free, so that no lock is ever held across dlopen(): a fork() in another thread must
+// not leave a child with a cache it can never fill. Two threads may both prepare the call;
+// the first to publish wins and the other drops its copy.
+struct Task::CallCache {
+    std::atomic<const PreparedCall *> prepared{nullptr};  // owned; set once
+
+    CallCache() = default;
+    CallCache(const CallCache &) = delete;
+    CallCache &operator=(const CallCache &) = delete;
+    ~CallCache() { std::unique_ptr<const PreparedCall> owned(prepared.load()); }
+};
+
+const PreparedCall &Task::prepared() const {
+    if (const PreparedCall *ready = cache_->prepared.load(std::memory_order_acquire)) {
+        return *ready;
+    }
+    auto made = std::make_unique<const PreparedCall>(find_symbol(library_, symbol_, where()),
+                                                     parsed_, where());
+    const PreparedCall *expected = nullptr;
+    // Release publishes the prepared object to the threads that load it with acquire.
+    if (cache_->prepared.compare_exchange_strong(expected, made.get(), std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+        return *made.release();
+    }
+    return *expected;
+}
+
 Task Task::reference(std::string library, std::string symbol, std::string signature) {
     const std::string label = "task '" + shorten(library) + ":" + shorten(symbol) + "'";
     check_name(library, "library name", true, label);
@@ -130,6 +159,7 @@ Task Task::reference(std::string library, std::string symbol, std::string signat
     task.symbol_ = std::move(symbol);
     task.parsed_ = parse_signature(signature, task.where());
     task.signature_ = std::move(signature);
+    task.cache_ = std::make_shared<CallCache>();
     return task;
 }
 
@@ -262,7 +292,7 @@ bool Task::complete() const noexcept {
 
 void Task::check() const {
     if (is_function()) return;
-    find_symbol(library_, symbol_, where());
+    prepared();
 }
 
 Result Task::call() const {
@@ -277,8 +307,13 @@ Result Task::call() const {
                                   std::to_string(parsed_.args.size()) + " arguments of \"" +
                                   signature_ + "\" given");
     }
-    void *address = find_symbol(library_, symbol_, where());
-    return call_through_ffi(address, parsed_, args_, where());
+    const PreparedCall &call = prepared();
+    try {
+        return call.call(args_);
+    } catch (const Error &e) {
+        // The hot path builds no label: the task's name joins the message here.
+        throw Error(e.status(), where() + ": " + e.what());
+    }
 }
 
 std::string Task::encode() const {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "task/signature.hpp"
 
 namespace mproc::core::task {
+
+class PreparedCall;
 
 using TaskFunction = int (*)(void *);
 
@@ -61,9 +64,13 @@ class Task {
     bool complete() const noexcept;
 
     // Loads the library and looks the symbol up: Error(kNotFound) with dlerror() if either
-    // is missing. Libraries stay loaded (dlopen'ed once per process per path).
+    // is missing. Libraries stay loaded (dlopen'ed once per process per path). The address
+    // and libffi's call interface are kept (see call()).
     void check() const;
     // Runs it in the calling thread. Error(kInvalid) if incomplete, kNotFound as check().
+    // The first call (or check()) of a task reference resolves the symbol and prepares the
+    // libffi call; later calls, of this task or of its copies, reuse both. Safe to call from
+    // many threads at once.
     Result call() const;
 
     // A self-contained byte string for another process (a spawned worker, a pool queue),
@@ -77,12 +84,20 @@ class Task {
     // The next argument's code, after checking that it takes a value of `kind`.
     char next_code(ValueKind kind) const;
     std::string where() const;  // "task 'libm.so.6:cos'"
+    // The resolved and prepared call of a task reference, made on first use.
+    const PreparedCall &prepared() const;
+
+    // What prepared() made, shared by the copies of a task: they have the same library,
+    // symbol and signature, which never change once the task exists (arguments do, and are
+    // not part of it). Made by reference(); null for a function task.
+    struct CallCache;
 
     TaskFunction fn_ = nullptr;
     void *arg_ = nullptr;
     std::string library_, symbol_, signature_;
     Signature parsed_;
     std::vector<Argument> args_;
+    std::shared_ptr<CallCache> cache_;
 };
 
 // The exit code of a process whose whole job was this task: the integer result & 0xff,
