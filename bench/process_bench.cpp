@@ -10,6 +10,10 @@
 //      start + join of abs(0). Target: mproc under 5 ms.
 //   C. Running `true` to completion, us per run: mproc_run + mproc_run_result_free, raw
 //      posix_spawnp() + waitpid(), and Python's subprocess.run(['true']). No target.
+//   D. Process start + join, forkserver start method, us per process: the same abs(0) task
+//      reference run by a fork of the forkserver, and Python's multiprocessing "forkserver"
+//      Process start + join of abs(0); both servers are started by an untimed first
+//      repetition. No target (the point: well under spawn's cost).
 //
 // Every repetition is one process started and reaped, and is one sample: the best sample is
 // what the ratios use, the median shows the noise. Repetitions of the C++ peers of a section
@@ -53,6 +57,8 @@ struct Config {
     int fork_warm = 10;
     int spawn_reps = 50;  // an exec of mproc-worker and a dlopen: ~1-2 ms each
     int spawn_warm = 3;
+    int forkserver_reps = 100;  // a fork of a small server, no exec: ~0.3-1 ms each
+    int forkserver_warm = 5;    // the first also starts the server
     int run_reps = 100;
     int run_warm = 5;
     // Python is slower per process (a spawn is a fresh interpreter, ~50-100 ms).
@@ -60,6 +66,8 @@ struct Config {
     int py_fork_warm = 5;
     int py_spawn_reps = 10;
     int py_spawn_warm = 1;  // also starts multiprocessing's resource tracker, untimed
+    int py_forkserver_reps = 20;
+    int py_forkserver_warm = 2;  // also starts Python's forkserver, untimed
     int py_run_reps = 50;
     int py_run_warm = 5;
     // The longest one python3 run may take; only a hang gets near it.
@@ -69,7 +77,8 @@ struct Config {
         quick = true;
         for (int *reps :
              {&fork_reps, &spawn_reps, &run_reps, &py_fork_reps, &py_spawn_reps, &py_run_reps,
-              &fork_warm, &spawn_warm, &run_warm, &py_fork_warm, &py_spawn_warm, &py_run_warm})
+              &fork_warm, &spawn_warm, &run_warm, &py_fork_warm, &py_spawn_warm, &py_run_warm,
+              &forkserver_reps, &forkserver_warm, &py_forkserver_reps, &py_forkserver_warm})
             *reps = std::max(1, *reps / 10);
         python_deadline_s = 60.0;
     }
@@ -345,6 +354,67 @@ void section_spawn(const Config &cfg) {
         note_failure(*r);
 }
 
+// ---- D. Process start + join, forkserver --------------------------------------------------
+
+// argv: repetitions, warm-ups. Prints us per Process(target=abs, args=(0,)).start(); join()
+// with the forkserver start method (the first, untimed, also starts the server).
+constexpr const char *kPythonForkserverScript = R"PY(
+import multiprocessing as mp, sys, time
+reps, warm = int(sys.argv[1]), int(sys.argv[2])
+ctx = mp.get_context("forkserver")
+
+out = []
+for i in range(warm + reps):
+    t0 = time.perf_counter_ns()
+    p = ctx.Process(target=abs, args=(0,))
+    p.start()
+    p.join()
+    t = time.perf_counter_ns() - t0
+    if p.exitcode != 0:
+        raise SystemExit("python forkserver process: exitcode %r" % p.exitcode)
+    if i >= warm:
+        out.append(t / 1000.0)
+print("RESULT", *out)
+)PY";
+
+void section_forkserver(const Config &cfg) {
+    std::vector<Peer> peers;
+    mproc_task_t *task = nullptr;
+    Row mproc_row{
+        "mproc Process, forkserver: create + start + join + close, libc abs(0)", "mproc", {}, ""};
+    int rc = mproc_task_create("libc.so.6", "abs", "i(i)", &task);
+    if (rc != MPROC_OK) {
+        mproc_row.missing = "failed (" + api_error("mproc_task_create", rc) + ")";
+    } else if ((rc = mproc_task_arg_int(task, 0)) != MPROC_OK) {
+        mproc_row.missing = "failed (" + api_error("mproc_task_arg_int", rc) + ")";
+    }
+    peers.push_back(Peer{mproc_row, [task](std::string &why) {
+                             return mproc_process_once(task, MPROC_START_FORKSERVER, why);
+                         }});
+    std::fflush(nullptr);
+    measure(peers, cfg.forkserver_warm, cfg.forkserver_reps);
+    if (task != nullptr) mproc_task_close(task);
+
+    const Row py = python_row(
+        "python 'forkserver' Process(target=abs, args=(0,)): start + join", "python-forkserver",
+        run_python(kPythonForkserverScript, {cfg.py_forkserver_reps, cfg.py_forkserver_warm},
+                   cfg.python_deadline_s));
+    const Row &m = peers[0].row;
+
+    std::printf(
+        "\nD. Process start + join, forkserver start method, us per process: best of %d (+%d\n"
+        "   untimed first, which start the server); python: best of %d in one run (+%d untimed\n"
+        "   first)\n",
+        cfg.forkserver_reps, cfg.forkserver_warm, cfg.py_forkserver_reps, cfg.py_forkserver_warm);
+    print_row(m, "us");
+    print_row(py, "us");
+    std::printf("process start+join, forkserver: %s  -> %s (no target)\n",
+                summary({&m, &py}, "us").c_str(), ratio_text(m, py).c_str());
+    std::fflush(stdout);
+    for (const Row *r : {&m, &py})
+        note_failure(*r);
+}
+
 // ---- C. Subprocess run of `true` ----------------------------------------------------------
 
 double mproc_run_once(std::string &why) {
@@ -444,8 +514,9 @@ int main(int argc, char **argv) {
     Config cfg;
     const BenchProgram program{
         "mproc process bench", "mproc-pbench",
-        "  Measures mproc's Process start + join (fork and spawn start methods) and mproc_run\n"
-        "  against raw fork / posix_spawnp + waitpid and Python multiprocessing / subprocess.\n",
+        "  Measures mproc's Process start + join (fork, spawn and forkserver start methods) and\n"
+        "  mproc_run against raw fork / posix_spawnp + waitpid and Python multiprocessing /\n"
+        "  subprocess.\n",
         "about 1/10 of the repetitions (smoke run)"};
     const int rc = bench_main(
         argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
@@ -453,6 +524,7 @@ int main(int argc, char **argv) {
             section_fork(cfg);
             section_spawn(cfg);
             section_run(cfg);
+            section_forkserver(cfg);
             if (!g_failures.empty()) {
                 std::printf("\n%zu measurement(s) failed:\n", g_failures.size());
                 for (const std::string &f : g_failures)

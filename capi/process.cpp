@@ -20,7 +20,8 @@ using mproc::core::process::StartMethod;
 
 static_assert(MPROC_START_DEFAULT == static_cast<int>(StartMethod::kDefault) &&
               MPROC_START_FORK == static_cast<int>(StartMethod::kFork) &&
-              MPROC_START_SPAWN == static_cast<int>(StartMethod::kSpawn));
+              MPROC_START_SPAWN == static_cast<int>(StartMethod::kSpawn) &&
+              MPROC_START_FORKSERVER == static_cast<int>(StartMethod::kForkserver));
 using mproc::core::sync::Deadline;
 namespace capi = mproc::capi;
 namespace process = mproc::core::process;

@@ -711,7 +711,7 @@ typedef struct mproc_result {
 MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
 
 /* ---- Process ---------------------------------------------------------------------- */
-/* A child process that runs a task, like multiprocessing.Process, started by one of two
+/* A child process that runs a task, like multiprocessing.Process, started by one of three
  * start methods (multiprocessing's):
  *
  *  - MPROC_START_FORK (the default): the child is a copy of the caller made by fork().
@@ -722,6 +722,19 @@ MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
  *    reference and runs it. Nothing of the caller is inherited but the environment, the
  *    working directory and descriptors 1 and 2 (stdin is /dev/null): safe from any
  *    thread. Function-pointer tasks are MPROC_EINVAL with it.
+ *  - MPROC_START_FORKSERVER: the first such start launches a server, mproc-worker in
+ *    server mode (a fresh single-threaded program, as spawn starts); every child is then a
+ *    fork of that server, which runs the task reference. Cheaper than spawn after the
+ *    first start and safe from any thread; function-pointer tasks are MPROC_EINVAL. The
+ *    child has the caller's stdout and stderr of the moment of start, but the environment
+ *    and working directory of the server (the caller's when the server started), and
+ *    stdin /dev/null. The server relays each child's exit status, and ends (killing its
+ *    daemon children) when the process that started it ends, even by SIGKILL: for these
+ *    children "the thread that started it" below means the process. If the server itself
+ *    dies, its daemon children die, the others run on and their exit status is lost
+ *    (exitcode: MPROC_ESYSTEM), and the next start launches a new server. A fork child of
+ *    the caller launches a server of its own. mproc_process_fd gives the socket the exit
+ *    status arrives on instead of a pidfd (readable at the end; do not read it).
  *
  * The child exits with the task's int result (& 0xff; 0 for a task whose result is not an
  * integer; 1 if the task could not be loaded or called, with the reason on stderr).
@@ -741,6 +754,7 @@ typedef struct mproc_process mproc_process_t;
 #define MPROC_START_DEFAULT 0 /* in options: the default of mproc_set_start_method */
 #define MPROC_START_FORK 1
 #define MPROC_START_SPAWN 2
+#define MPROC_START_FORKSERVER 3
 
 /* Sets the start method of processes created with MPROC_START_DEFAULT, as
  * multiprocessing.set_start_method (but it may be set again at any time; MPROC_START_DEFAULT
@@ -765,16 +779,18 @@ MPROC_API int mproc_process_options_init(mproc_process_options_t *opts);
 /* Creates a process object for `target` (copied: the caller keeps and closes its task).
  * Not started yet. opts NULL = defaults. Errors: MPROC_EINVAL (target incomplete: fewer
  * arguments than its signature; name over MPROC_PROCESS_NAME_MAX; an unknown start
- * method; a function-pointer task with MPROC_START_SPAWN; out NULL),
+ * method; a function-pointer task with MPROC_START_SPAWN or MPROC_START_FORKSERVER; out
+ * NULL),
  * MPROC_EBADHANDLE (target), MPROC_ENOMEM. Ownership: the caller owns *out and frees it
  * with mproc_process_close. */
 MPROC_API int mproc_process_create(const mproc_task_t *target, const mproc_process_options_t *opts,
                                    mproc_process_t **out);
 
 /* Starts the child, with the process's start method (or the default at this moment).
- * Errors: MPROC_EINVAL (started already; a function-pointer task and the spawn method),
- * MPROC_ENOTFOUND (spawn: no mproc-worker), MPROC_ENOMEM / MPROC_ESYSTEM (fork or spawn
- * failed; errno in the message), MPROC_EBADHANDLE. */
+ * Errors: MPROC_EINVAL (started already; a function-pointer task and the spawn or
+ * forkserver method), MPROC_ENOTFOUND (spawn, forkserver: no mproc-worker), MPROC_ENOMEM /
+ * MPROC_ESYSTEM (fork, spawn or the forkserver failed; errno in the message),
+ * MPROC_EBADHANDLE. */
 MPROC_API int mproc_process_start(mproc_process_t *process);
 
 /* Waits up to timeout for the child to end, and reaps it. Errors: MPROC_ETIMEDOUT,
@@ -806,9 +822,10 @@ MPROC_API int mproc_process_terminate(mproc_process_t *process);
 MPROC_API int mproc_process_kill(mproc_process_t *process);
 MPROC_API int mproc_process_send_signal(mproc_process_t *process, int signum);
 
-/* *fd = a descriptor that becomes readable when the child ends (a pidfd), for poll(),
- * epoll or an event loop. It belongs to the process object: do not close it. Errors:
- * MPROC_EINVAL (not started), MPROC_ESYSTEM (the kernel has no pidfd_open: Linux < 5.3). */
+/* *fd = a descriptor that becomes readable when the child ends, for poll(), epoll or an
+ * event loop: a pidfd (fork, spawn), or the channel on which the forkserver relays the
+ * exit status. It belongs to the process object: do not close it. Errors: MPROC_EINVAL
+ * (not started), MPROC_ESYSTEM (fork, spawn: the kernel has no pidfd_open: Linux < 5.3). */
 MPROC_API int mproc_process_fd(mproc_process_t *process, int *fd);
 
 /* Frees the object once its child has ended (or was never started). While the child runs

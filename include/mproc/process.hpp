@@ -20,11 +20,15 @@ namespace mproc {
 // mproc.h). fork: a copy of the caller, any task works, but only the calling thread exists
 // in the child, so start processes before threads. spawn: a fresh mproc-worker program that
 // loads a task reference by name (function-pointer tasks are invalid_argument_error); safe
-// from any thread. default_: whatever set_start_method() chose when the process starts.
+// from any thread. forkserver: a fork of a server (mproc-worker in server mode, started by
+// the first such start) that runs a task reference; cheaper than spawn after the first,
+// as safe from any thread, function-pointer tasks are invalid_argument_error. default_:
+// whatever set_start_method() chose when the process starts.
 enum class start_method {
     default_ = MPROC_START_DEFAULT,
     fork = MPROC_START_FORK,
     spawn = MPROC_START_SPAWN,
+    forkserver = MPROC_START_FORKSERVER,
 };
 
 // Sets the start method of processes made with start_method::default_, as
@@ -91,7 +95,8 @@ class Process {
   public:
     // Creates a process for `target` (copied: the task may change or go away afterwards);
     // not started yet. Throws invalid_argument_error (target incomplete: fewer arguments
-    // than its signature; name too long; a function-pointer task with start_method::spawn),
+    // than its signature; name too long; a function-pointer task with start_method::spawn
+    // or start_method::forkserver),
     // bad_handle_error (a moved-from task), out_of_memory_error.
     explicit Process(const Task &target, const process_options &options = process_options()) {
         mproc_process_options_t opts;
@@ -113,10 +118,10 @@ class Process {
     ~Process() = default;
 
     // Starts the child with the process's start method (or the default at this moment);
-    // returns once it runs (fork) or has been handed the task (spawn). Throws
-    // invalid_argument_error (started already; a function-pointer task and the spawn
-    // method), not_found_error (spawn: no mproc-worker), out_of_memory_error and
-    // system_error (fork or spawn failed), bad_handle_error.
+    // returns once it runs (fork, forkserver) or has been handed the task (spawn). Throws
+    // invalid_argument_error (started already; a function-pointer task and the spawn or
+    // forkserver method), not_found_error (spawn, forkserver: no mproc-worker),
+    // out_of_memory_error and system_error (fork or spawn failed), bad_handle_error.
     void start() { detail::check(mproc_process_start(h_.get())); }
 
     // Blocks until the child ends, and reaps it. Throws invalid_argument_error (not
@@ -186,8 +191,9 @@ class Process {
     void kill() { detail::check(mproc_process_kill(h_.get())); }
     void send_signal(int signum) { detail::check(mproc_process_send_signal(h_.get(), signum)); }
 
-    // A descriptor that becomes readable when the child ends (a pidfd), for poll(), epoll or
-    // an event loop; owned by the process object: do not close it. Throws
+    // A descriptor that becomes readable when the child ends (a pidfd; for a forkserver
+    // child, the channel its exit status arrives on), for poll(), epoll or an event loop;
+    // owned by the process object: do not close it or read from it. Throws
     // invalid_argument_error (not started), system_error (no pidfd_open: Linux < 5.3),
     // bad_handle_error.
     int fd() const {

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "process/forkserver_protocol.hpp"
 #include "sync/process_identity.hpp"
 
 namespace mproc::core::process {
@@ -90,6 +92,7 @@ Child::Child(Token, std::string label) : label_(std::move(label)) {}
 
 Child::~Child() {
     if (pidfd_ >= 0) ::close(pidfd_);
+    if (channel_ >= 0) ::close(channel_);
 }
 
 Child::Reservation Child::reserve(std::string label) {
@@ -112,12 +115,51 @@ std::shared_ptr<Child> Child::Reservation::commit(pid_t pid) noexcept {
     return child;
 }
 
+std::shared_ptr<Child> Child::Reservation::commit_relayed(pid_t pid, int pidfd,
+                                                          int channel) noexcept {
+    std::shared_ptr<Child> child = node_.front();
+    child->pid_ = pid;
+    child->pidfd_ = pidfd;
+    child->pidfd_error_ = pidfd < 0 ? ENOSYS : 0;
+    child->channel_ = channel;
+    Registry &reg = registry();
+    std::lock_guard<std::mutex> guard(reg.mutex);
+    reg.adopt_if_inherited();
+    reg.children.splice(reg.children.end(), node_);
+    return child;
+}
+
 int Child::pidfd(int *error) const noexcept {
     if (error != nullptr) *error = pidfd_error_;
     return pidfd_;
 }
 
+bool Child::read_status_locked() {
+    for (;;) {
+        forkserver::StatusRecord record{};
+        const ssize_t n = ::recv(channel_, &record, sizeof record, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return false;
+        if (n == static_cast<ssize_t>(sizeof record) && record.kind != forkserver::kStatus) {
+            continue;  // not ours to read (the pid was read at start): skip it
+        }
+        reaped_ = true;
+        if (n == static_cast<ssize_t>(sizeof record)) {
+            known_ = true;
+            if (WIFEXITED(record.value)) {
+                code_ = WEXITSTATUS(record.value);
+            } else if (WIFSIGNALED(record.value)) {
+                code_ = -WTERMSIG(record.value);
+            }
+        }
+        // else the end of the channel (or an error on it): the server died before it could
+        // tell, and the child has closed its end too, so it has ended, status unknown.
+        return true;
+    }
+}
+
 bool Child::reap_locked() {
+    if (channel_ >= 0) return read_status_locked();
     int status = 0;
     pid_t r;
     do {
@@ -161,11 +203,11 @@ Status Child::wait(const sync::Deadline &deadline) {
     for (;;) {
         if (reap_if_ended()) return kOk;
         if (deadline.expired()) return kTimedOut;
-        if (pidfd_ >= 0) {
+        if (pidfd_ >= 0 || channel_ >= 0) {
             // Slices of a second: a wait forever needs no wake-up, but a slice costs nothing.
             const timespec ts =
                 to_timespec(deadline.slice_end_ns(1'000'000'000) - sync::Deadline::now_ns());
-            pollfd p{pidfd_, POLLIN, 0};
+            pollfd p{channel_ >= 0 ? channel_ : pidfd_, POLLIN, 0};
             if (::ppoll(&p, 1, &ts, nullptr) > 0 && !reap_if_ended()) {
                 sleep_ns(1'000'000);  // ended but not reapable yet: do not spin
             }
@@ -187,8 +229,10 @@ bool Child::exit_code(int *code, bool *known) {
 void Child::send_signal(int signum) {
     std::lock_guard<std::mutex> guard(mutex_);
     // Reaped: the pid may belong to another process by now. Unreaped, it cannot be reused
-    // (we hold the only right to reap it, and mutex_), even if it has ended.
-    if (reaped_) return;
+    // (we hold the only right to reap it, and mutex_), even if it has ended. A relayed
+    // child is reaped by the server: look for its status first, which narrows (only the
+    // pidfd closes) the window in which the pid may have been reused.
+    if (reaped_ || (channel_ >= 0 && read_status_locked())) return;
     if (pidfd_ >= 0) {
         if (pidfd_send_signal(pidfd_, signum) == 0 || errno == ESRCH) return;
         if (errno != ENOSYS) throw_errno(errno, label_ + ": pidfd_send_signal");

@@ -13,6 +13,13 @@
 // Waiting. A pidfd polls readable once its process has ended, so a timed wait is one
 // ppoll(); without pidfd_open (ENOSYS) it is a waitpid(WNOHANG) loop with short sleeps.
 //
+// Relayed children. A forkserver child (forkserver.hpp) is the server's child, not ours:
+// the server reaps it and writes its wait status on the child's status channel. For such
+// a Child, "reaped" means that the status (or the end of the channel: the server died, the
+// status is unknown) has been read; waiting is a poll on the channel; signals go through
+// the pidfd that the child sent of itself, else to the pid while no status has been read
+// (the race of CPython's forkserver: see forkserver.hpp).
+//
 // Processes. A Child belongs to the process that started it. The registry notices that it
 // was inherited across fork() (its owner pid is not ours) and starts empty there: those
 // are our siblings, not our children. Its mutex is held across fork() (pthread_atfork) so
@@ -41,6 +48,9 @@ class Child {
         // In the parent, after fork(): records the pid, opens the pidfd (or falls back to
         // polling) and registers the child. Never throws: the child runs already.
         std::shared_ptr<Child> commit(pid_t pid) noexcept;
+        // The same for a forkserver child: takes the pidfd (or -1) and the status channel,
+        // whose first record (the pid) has been read.
+        std::shared_ptr<Child> commit_relayed(pid_t pid, int pidfd, int channel) noexcept;
 
       private:
         friend class Child;
@@ -52,11 +62,14 @@ class Child {
 
     Child(const Child &) = delete;
     Child &operator=(const Child &) = delete;
-    ~Child();  // closes the pidfd
+    ~Child();  // closes the pidfd and the channel
 
     pid_t pid() const noexcept { return pid_; }
     // The pidfd, or -1 with the errno of pidfd_open in *error.
     int pidfd(int *error) const noexcept;
+    // A forkserver child's: true, and its status channel (readable once it ended).
+    bool relayed() const noexcept { return channel_ >= 0; }
+    int channel() const noexcept { return channel_; }
 
     // Reaps it if it has ended. True once it has ended (now or before).
     bool reap_if_ended();
@@ -81,13 +94,15 @@ class Child {
     Child(Token, std::string label);
 
   private:
-    bool reap_locked();  // under mutex_
+    bool reap_locked();         // under mutex_
+    bool read_status_locked();  // under mutex_, for a relayed child
     void unregister() noexcept;
 
     // Written once by commit(), before the Child is shared with anyone.
     pid_t pid_ = 0;
     int pidfd_ = -1;
     int pidfd_error_ = 0;
+    int channel_ = -1;
     const std::string label_;
 
     std::mutex mutex_;

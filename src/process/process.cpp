@@ -10,6 +10,7 @@
 #include <exception>
 #include <utility>
 
+#include "process/forkserver.hpp"
 #include "process/spawn_start.hpp"
 #include "subprocess/reaper.hpp"
 #include "sync/process_identity.hpp"
@@ -71,20 +72,21 @@ StartMethod default_start_method() noexcept {
 
 void set_default_start_method(StartMethod method) {
     if (method == StartMethod::kDefault) method = StartMethod::kFork;
-    if (method != StartMethod::kFork && method != StartMethod::kSpawn) {
+    if (method != StartMethod::kFork && method != StartMethod::kSpawn &&
+        method != StartMethod::kForkserver) {
         throw Error(kInvalid, "set_start_method: " + std::to_string(static_cast<int>(method)) +
-                                  " is not a start method (fork 1, spawn 2)");
+                                  " is not a start method (fork 1, spawn 2, forkserver 3)");
     }
     default_method.store(static_cast<int>(method), std::memory_order_relaxed);
 }
 
 void detail::run_as_child(const task::Task &task, const std::string &name, bool daemon,
-                          pid_t parent) noexcept {
+                          pid_t parent, pid_t forked_by) noexcept {
     if (daemon) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         // The parent may have died between fork() and prctl(): then no signal will come,
         // and we are an orphan already. Die as the parent's death would have had us die.
-        if (::getppid() != parent) {
+        if (::getppid() != forked_by) {
             ::kill(::getpid(), SIGKILL);
             ::_exit(1);
         }
@@ -125,15 +127,17 @@ Process::Process(task::Task target, std::optional<std::string> name, bool daemon
                                   target.signature() + "' has more arguments than were given");
     }
     if (method != StartMethod::kDefault && method != StartMethod::kFork &&
-        method != StartMethod::kSpawn) {
+        method != StartMethod::kSpawn && method != StartMethod::kForkserver) {
         throw Error(kInvalid, label_of(chosen) + ": " + std::to_string(static_cast<int>(method)) +
-                                  " is not a start method (fork 1, spawn 2)");
+                                  " is not a start method (fork 1, spawn 2, forkserver 3)");
     }
-    if (method == StartMethod::kSpawn && target.is_function()) {
-        throw Error(kInvalid, label_of(chosen) +
-                                  ": a function-pointer task cannot run in a spawned process "
-                                  "(it means nothing after exec): use a task reference, or "
-                                  "the fork start method");
+    if ((method == StartMethod::kSpawn || method == StartMethod::kForkserver) &&
+        target.is_function()) {
+        throw Error(kInvalid,
+                    label_of(chosen) + ": a function-pointer task cannot run in a " +
+                        (method == StartMethod::kSpawn ? "spawned process" : "forkserver child") +
+                        " (it means nothing in another program): use a task "
+                        "reference, or the fork start method");
     }
     state_ = std::make_unique<State>(std::move(target), std::move(chosen), daemon);
     state_->method = method;
@@ -170,19 +174,26 @@ void Process::start() {
         const StartMethod method =
             state_->method == StartMethod::kDefault ? default_start_method() : state_->method;
         pid_t pid = -1;
-        if (method == StartMethod::kSpawn) {
+        if (method == StartMethod::kForkserver) {
+            forkserver::StartedChild started = forkserver::start_child(
+                state_->task, state_->name, state_->daemon, label_of(state_->name));
+            state_->child = reservation.commit_relayed(started.pid, started.pidfd.release(),
+                                                       started.channel.release());
+        } else if (method == StartMethod::kSpawn) {
             pid = spawn_worker(state_->task, state_->name, state_->daemon, label_of(state_->name));
         } else {
             // Buffered output of ours would otherwise be written again by the child's flush.
             std::fflush(nullptr);
             pid = ::fork();
-            if (pid == 0) detail::run_as_child(state_->task, state_->name, state_->daemon, parent);
+            if (pid == 0) {
+                detail::run_as_child(state_->task, state_->name, state_->daemon, parent, parent);
+            }
             if (pid < 0) {
                 const int err = errno;
                 throw_errno(err, label_of(state_->name) + ": fork");
             }
         }
-        state_->child = reservation.commit(pid);
+        if (method != StartMethod::kForkserver) state_->child = reservation.commit(pid);
         state_->starter = static_cast<std::uint32_t>(parent);
         state_->phase.store(kStarted, std::memory_order_release);
     } catch (...) {
@@ -217,6 +228,11 @@ std::optional<int> Process::exitcode() {
     int code = 0;
     bool known = false;
     if (!started_child("exitcode")->exit_code(&code, &known)) return std::nullopt;
+    if (!known && state_->child->relayed()) {
+        throw Error(kSystem, label_of(state_->name) +
+                                 ": exitcode: the forkserver died before it could report how "
+                                 "the child ended: its status is unknown");
+    }
     if (!known) {
         throw Error(kSystem, label_of(state_->name) +
                                  ": exitcode: the child was reaped outside mproc (SIGCHLD "
@@ -247,6 +263,7 @@ void Process::send_signal(int signum) {
 
 int Process::fd() const {
     std::shared_ptr<Child> child = started_child("fd");
+    if (child->relayed()) return child->channel();
     int error = 0;
     const int fd = child->pidfd(&error);
     if (fd < 0) {
@@ -261,6 +278,7 @@ std::vector<pid_t> active_children() {
     // The Popen children nobody waits for any more (closed while running) are reaped here
     // too, as mproc.h promises: multiprocessing.active_children() is where Python reaps.
     subprocess::reap_finished();
+    forkserver::reap_server_if_exited();
     return Child::active();
 }
 

@@ -43,9 +43,11 @@
 namespace mproc::core::process {
 
 // How start() makes the child (multiprocessing's start methods): kFork copies the caller
-// (see above); kSpawn execs mproc-worker, which runs a task reference (spawn_start.hpp).
-// kDefault is the process-wide default at start() time: kFork unless set.
-enum class StartMethod : int { kDefault = 0, kFork = 1, kSpawn = 2 };
+// (see above); kSpawn execs mproc-worker, which runs a task reference (spawn_start.hpp);
+// kForkserver has a server (mproc-worker in server mode, started on first use) fork a
+// child that runs a task reference (forkserver.hpp). kDefault is the process-wide default
+// at start() time: kFork unless set.
+enum class StartMethod : int { kDefault = 0, kFork = 1, kSpawn = 2, kForkserver = 3 };
 StartMethod default_start_method() noexcept;
 // Throws Error(kInvalid) for a value that is not a start method (kDefault resets to kFork).
 void set_default_start_method(StartMethod method);
@@ -55,7 +57,7 @@ class Process {
     // Not started yet. name nullopt: "Process-N", N counting the Processes made in this
     // process from 1. Throws Error(kInvalid) for an incomplete task (fewer arguments than
     // its signature) or a name over kNameMax bytes.
-    // Error(kInvalid) too for a function task with kSpawn.
+    // Error(kInvalid) too for a function task with kSpawn or kForkserver.
     Process(task::Task target, std::optional<std::string> name, bool daemon,
             StartMethod method = StartMethod::kDefault);
 
@@ -70,8 +72,9 @@ class Process {
     const std::string &name() const noexcept;
     bool daemon() const noexcept;
 
-    // Forks the child. Throws Error(kInvalid) if started already, Error(kNoMemory or
-    // kSystem) if fork fails.
+    // Starts the child. Throws Error(kInvalid) if started already (or a function task with
+    // a default of spawn or forkserver), Error(kNotFound) without mproc-worker (spawn,
+    // forkserver), Error(kNoMemory or kSystem) if fork or spawn fails.
     void start();
 
     // Waits up to the deadline for the child to end, and reaps it: kOk or kTimedOut.
@@ -83,7 +86,8 @@ class Process {
 
     // The exit code once the child has ended (reaping it if needed); nullopt while it runs
     // or before start. Throws Error(kSystem) if the program reaped it behind our back
-    // (SIGCHLD set to SIG_IGN, waitpid(-1)): it ended, but with an unknown status.
+    // (SIGCHLD set to SIG_IGN, waitpid(-1)), or, for a forkserver child, if the server
+    // died before it could relay the status: it ended, but with an unknown status.
     std::optional<int> exitcode();
 
     // The child's pid once started, else 0.
@@ -96,8 +100,9 @@ class Process {
     // Error(kInvalid) if not started or for a bad signal number.
     void send_signal(int signum);
 
-    // The pidfd that polls readable once the child has ended; owned by this object.
-    // Throws Error(kInvalid) if not started, Error(kSystem) without pidfd_open.
+    // A descriptor that polls readable once the child has ended, owned by this object: the
+    // pidfd, or for a forkserver child its status channel. Throws Error(kInvalid) if not
+    // started, Error(kSystem) without pidfd_open (fork and spawn).
     int fd() const;
 
     // For capi::Handle: nothing to wake (no call on a Process blocks on its handle).
@@ -112,11 +117,13 @@ class Process {
 };
 
 namespace detail {
-// The child's side of start(), for both start methods: from now on this process is `name`,
-// started by `parent`; a daemon arranges to die with its parent. Runs the task and leaves
-// with its exit code (1 and the reason on stderr if it fails). Never returns.
+// The child's side of start(), for every start method: from now on this process is
+// `name`, started by `parent` (what parent_process() reports: the Process's owner); a
+// daemon arranges to die with `forked_by`, the process that really forked it (the owner,
+// or the forkserver). Runs the task and leaves with its exit code (1 and the reason on
+// stderr if it fails). Never returns.
 [[noreturn]] void run_as_child(const task::Task &task, const std::string &name, bool daemon,
-                               pid_t parent) noexcept;
+                               pid_t parent, pid_t forked_by) noexcept;
 }  // namespace detail
 
 // The pids of the children started by Process::start in this process that are still

@@ -204,7 +204,7 @@ void run_spawned_worker() noexcept {
         WorkerJob job = decode_job(bytes);
         task::Task task = task::Task::decode(job.task);
         if (task.is_function()) fail("a function-pointer task cannot run in a spawned process");
-        detail::run_as_child(task, job.name, job.daemon, job.parent);
+        detail::run_as_child(task, job.name, job.daemon, job.parent, job.parent);
     } catch (const std::exception &e) {
         fail(e.what());
     }

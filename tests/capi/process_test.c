@@ -2,7 +2,8 @@
  * kill, -15 for terminate, join timeouts, is_alive and exitcode over a child's life, pid,
  * names, the daemon flag, the pidfd, close while running, active_children listing and
  * reaping, no zombies, the child's view (current_process, parent_process), cpu_count, a
- * task reference run in a child, and bad input for every entry point. */
+ * task reference run in a child, bad input for every entry point, and the spawn and
+ * forkserver start methods. */
 #include "check.h"
 
 #include <poll.h>
@@ -534,6 +535,150 @@ static void the_spawn_start_method(void) {
     CHECK_OK(mproc_task_close(abs_task));
 }
 
+/* The parent's pid of `pid` (field 4 of /proc/PID/stat), or 0. */
+static int parent_of(int pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return 0;
+    char buf[512] = {0};
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    char state = 0;
+    int ppid = 0;
+    if (paren == NULL || sscanf(paren + 1, " %c %d", &state, &ppid) != 2) return 0;
+    return ppid;
+}
+
+static mproc_process_t *forkserver_process(const char *library, const char *symbol,
+                                           const char *signature, long long arg, const char *name) {
+    mproc_task_t *task = NULL;
+    CHECK_OK(mproc_task_create(library, symbol, signature, &task));
+    if (signature[2] == 'I') {
+        CHECK_OK(mproc_task_arg_uint(task, (unsigned long long)arg));
+    } else if (signature[2] == 'i') {
+        CHECK_OK(mproc_task_arg_int(task, arg));
+    }
+    mproc_process_options_t opts;
+    CHECK_OK(mproc_process_options_init(&opts));
+    opts.start_method = MPROC_START_FORKSERVER;
+    opts.name = name;
+    mproc_process_t *p = NULL;
+    CHECK_OK(mproc_process_create(task, &opts, &p));
+    CHECK_OK(mproc_task_close(task));
+    return p;
+}
+
+/* The forkserver start method: children are forks of a server that is our child; exit
+ * codes, kill and terminate, join timeouts, is_alive, the fd; the name reaches the child
+ * (its failure message, on our stderr of the moment); function tasks refused; the default
+ * method. */
+static void the_forkserver_start_method(void) {
+    mproc_process_t *p = forkserver_process("libc.so.6", "abs", "i(i)", -11, NULL);
+    CHECK_OK(mproc_process_start(p));
+    CHECK_OK(mproc_process_join(p, 60.0));
+    CHECK(exit_code_of(p) == 11);
+    CHECK_OK(mproc_process_close(p));
+
+    /* A running child: its parent is the server, whose parent is us. */
+    mproc_process_t *s = forkserver_process("libc.so.6", "sleep", "I(I)", 60, "fs-sleeper");
+    int fd = -1;
+    CHECK_RC(mproc_process_fd(s, &fd), MPROC_EINVAL);
+    CHECK_OK(mproc_process_start(s));
+    int pid = 0;
+    CHECK_OK(mproc_process_pid(s, &pid));
+    const int server = parent_of(pid);
+    CHECK(server > 1 && server != (int)getpid());
+    CHECK(parent_of(server) == (int)getpid());
+    size_t n = 0;
+    int pids[64];
+    CHECK_OK(mproc_active_children(pids, 64, &n));
+    CHECK(contains(pids, n, pid));
+    CHECK(!contains(pids, n, server));
+    int alive = 0;
+    CHECK_OK(mproc_process_is_alive(s, &alive));
+    CHECK(alive == 1);
+    int code = 0;
+    CHECK_RC(mproc_process_exitcode(s, &code), MPROC_EEMPTY);
+    CHECK_RC(mproc_process_join(s, 0.2), MPROC_ETIMEDOUT);
+    CHECK_OK(mproc_process_fd(s, &fd));
+    CHECK(fd >= 0 && !readable(fd, 0));
+    CHECK_RC(mproc_process_close(s), MPROC_EINVAL);
+    CHECK_OK(mproc_process_kill(s));
+    CHECK(readable(fd, 30000));
+    CHECK_OK(mproc_process_join(s, 60.0));
+    CHECK(exit_code_of(s) == -9);
+    CHECK_OK(mproc_process_is_alive(s, &alive));
+    CHECK(alive == 0);
+    CHECK_OK(mproc_process_kill(s)); /* ended: nothing happens */
+    CHECK_OK(mproc_process_close(s));
+
+    mproc_process_t *t = forkserver_process("libc.so.6", "sleep", "I(I)", 60, NULL);
+    CHECK_OK(mproc_process_start(t));
+    CHECK_OK(mproc_process_terminate(t));
+    CHECK_OK(mproc_process_join(t, 60.0));
+    CHECK(exit_code_of(t) == -15);
+    CHECK_OK(mproc_process_close(t));
+
+    /* The child's name, in its failure message on the stderr we have at start. */
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    fflush(stderr);
+    const int saved = dup(STDERR_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[1]);
+    mproc_process_t *lost =
+        forkserver_process(MPROC_TEST_TASKS_LIB, "no_such_function", "i()", 0, "fs-named");
+    CHECK_OK(mproc_process_start(lost));
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    CHECK_OK(mproc_process_join(lost, 60.0));
+    CHECK(exit_code_of(lost) == 1);
+    CHECK_OK(mproc_process_close(lost));
+    char text[2048] = {0};
+    size_t got = 0;
+    double deadline = now_seconds() + 20.0;
+    while (strstr(text, "no_such_function") == NULL && now_seconds() < deadline &&
+           got < sizeof text - 1) {
+        if (!readable(fds[0], 100)) continue;
+        ssize_t r = read(fds[0], text + got, sizeof text - 1 - got);
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fds[0]);
+    CHECK(strstr(text, "mproc: process 'fs-named': ") != NULL);
+
+    /* Function tasks: refused at create, or at start through the default. */
+    mproc_task_t *fn = function_task(return_arg, NULL);
+    mproc_process_options_t opts;
+    CHECK_OK(mproc_process_options_init(&opts));
+    opts.start_method = MPROC_START_FORKSERVER;
+    mproc_process_t *q = NULL;
+    CHECK_RC(mproc_process_create(fn, &opts, &q), MPROC_EINVAL);
+    CHECK(strstr(mproc_last_error(), "function") != NULL);
+    CHECK_OK(mproc_set_start_method(MPROC_START_FORKSERVER));
+    int method = -1;
+    CHECK_OK(mproc_get_start_method(&method));
+    CHECK(method == MPROC_START_FORKSERVER);
+    CHECK_OK(mproc_process_create(fn, NULL, &q));
+    CHECK_RC(mproc_process_start(q), MPROC_EINVAL);
+    CHECK_OK(mproc_process_close(q));
+    mproc_task_t *abs_task = NULL;
+    CHECK_OK(mproc_task_create("libc.so.6", "abs", "i(i)", &abs_task));
+    CHECK_OK(mproc_task_arg_int(abs_task, -13));
+    mproc_process_t *r = NULL;
+    CHECK_OK(mproc_process_create(abs_task, NULL, &r));
+    CHECK_OK(mproc_process_start(r));
+    CHECK_OK(mproc_set_start_method(MPROC_START_DEFAULT));
+    CHECK_OK(mproc_process_join(r, 60.0));
+    CHECK(exit_code_of(r) == 13);
+    CHECK_OK(mproc_process_close(r));
+    CHECK_OK(mproc_task_close(abs_task));
+    CHECK_OK(mproc_task_close(fn));
+}
+
 int main(void) {
     RUN(exit_codes_are_the_task_result);
     RUN(kill_and_terminate_give_minus_the_signal);
@@ -549,5 +694,6 @@ int main(void) {
     RUN(cpu_count_is_the_affinity_mask);
     RUN(bad_input_to_every_entry_point);
     RUN(the_spawn_start_method);
+    RUN(the_forkserver_start_method);
     return check_report();
 }

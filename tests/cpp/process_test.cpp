@@ -2,7 +2,8 @@
 // by reference with both start methods, join timeouts, kill / terminate / signals as minus
 // the signal number, names and the daemon flag, the child's view of itself and its parent,
 // the pidfd, close while running, the destructor killing and reaping a running child,
-// active_children, the default start method, and moved-from objects.
+// active_children, the default start method, the forkserver start method, and moved-from
+// objects.
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -106,7 +107,8 @@ TEST(CppProcess, FunctionTaskResultIsTheExitCode) {
 
 TEST(CppProcess, LibcAbsByReferenceWithForkAndSpawn) {
     const mproc::Task abs_task = mproc::Task::call_of("libc.so.6", "abs", "i(i)", -7);
-    for (const auto method : {mproc::start_method::fork, mproc::start_method::spawn}) {
+    for (const auto method :
+         {mproc::start_method::fork, mproc::start_method::spawn, mproc::start_method::forkserver}) {
         mproc::process_options options;
         options.method = method;
         mproc::Process p(abs_task, options);
@@ -345,6 +347,56 @@ TEST(CppProcess, TheDefaultStartMethod) {
     EXPECT_EQ(mproc::get_start_method(), mproc::start_method::fork);
     EXPECT_THROW(mproc::set_start_method(static_cast<mproc::start_method>(9)),
                  mproc::invalid_argument_error);
+}
+
+TEST(CppProcess, TheForkserverStartMethod) {
+    start_method_guard restore;
+    mproc::process_options options;
+    options.method = mproc::start_method::forkserver;
+    options.name = "fs-cpp";
+    EXPECT_THROW(mproc::Process(mproc::Task::from_function(return_arg), options),
+                 mproc::invalid_argument_error)
+        << "a function pointer means nothing in the server";
+
+    // A running child: killed, -9; its fd polls readable at the end.
+    mproc::Process sleeper(mproc::Task::call_of("libc.so.6", "sleep", "I(I)", 60u), options);
+    EXPECT_EQ(sleeper.name(), "fs-cpp");
+    sleeper.start();
+    EXPECT_TRUE(sleeper.is_alive());
+    EXPECT_FALSE(sleeper.join(200ms));
+    EXPECT_EQ(sleeper.exitcode(), std::nullopt);
+    EXPECT_TRUE(contains(mproc::active_children(), sleeper.pid().value()));
+    const int fd = sleeper.fd();
+    sleeper.kill();
+    pollfd p{fd, POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 30'000), 1);
+    ASSERT_TRUE(sleeper.join(60s));
+    EXPECT_EQ(sleeper.exitcode(), -SIGKILL);
+
+    mproc::Process term(mproc::Task::call_of("libc.so.6", "sleep", "I(I)", 60u), options);
+    term.start();
+    term.terminate();
+    ASSERT_TRUE(term.join(60s));
+    EXPECT_EQ(term.exitcode(), -SIGTERM);
+
+    // As the default; a function task then fails at start.
+    mproc::set_start_method(mproc::start_method::forkserver);
+    EXPECT_EQ(mproc::get_start_method(), mproc::start_method::forkserver);
+    mproc::Process fn(mproc::Task::from_function(return_arg));
+    EXPECT_THROW(fn.start(), mproc::invalid_argument_error);
+    mproc::Process ref(mproc::Task::call_of("libc.so.6", "abs", "i(i)", -12));
+    ref.start();
+    ASSERT_TRUE(ref.join(60s));
+    EXPECT_EQ(ref.exitcode(), 12);
+
+    // The destructor of a running forkserver child kills it and waits for it.
+    int pid = 0;
+    {
+        mproc::Process doomed(mproc::Task::call_of("libc.so.6", "sleep", "I(I)", 60u));
+        doomed.start();
+        pid = doomed.pid().value();
+    }
+    EXPECT_FALSE(contains(mproc::active_children(), pid));
 }
 
 TEST(CppProcess, MovedFromProcessesThrowBadHandle) {
