@@ -16,7 +16,8 @@ static_assert(MPROC_OK == core::kOk && MPROC_EINVAL == core::kInvalid &&
               MPROC_EOVERFLOW == core::kOverflow && MPROC_EBROKEN == core::kBroken &&
               MPROC_ENOMEM == core::kNoMemory && MPROC_EPERM == core::kPermission &&
               MPROC_ESYSTEM == core::kSystem && MPROC_EEOF == core::kEof &&
-              MPROC_EPIPE == core::kPipe && MPROC_EFAILED == core::kFailed);
+              MPROC_EPIPE == core::kPipe && MPROC_EFAILED == core::kFailed &&
+              MPROC_ECANCELLED == core::kCancelled);
 
 namespace {
 
@@ -51,6 +52,7 @@ constexpr CodeInfo kCodes[] = {
     {MPROC_EEOF, "MPROC_EEOF", "end of stream: the other end is closed"},
     {MPROC_EPIPE, "MPROC_EPIPE", "the other end is closed: cannot send"},
     {MPROC_EFAILED, "MPROC_EFAILED", "a child process or task failed"},
+    {MPROC_ECANCELLED, "MPROC_ECANCELLED", "the future was cancelled"},
 };
 
 const CodeInfo *find(int code) noexcept {

@@ -31,6 +31,7 @@ enum Status : int {
     kEof = -19,
     kPipe = -20,
     kFailed = -21,
+    kCancelled = -22,
 };
 
 class Error : public std::runtime_error {

@@ -58,6 +58,7 @@ MPROC_DEFINE_ERROR_(system_error);            // MPROC_ESYSTEM: errno is in what
 MPROC_DEFINE_ERROR_(eof_error);               // MPROC_EEOF: the other end of a connection closed
 MPROC_DEFINE_ERROR_(broken_pipe_error);       // MPROC_EPIPE: cannot send, the other end closed
 MPROC_DEFINE_ERROR_(failed_error);            // MPROC_EFAILED: a child process or task failed
+MPROC_DEFINE_ERROR_(cancelled_error);         // MPROC_ECANCELLED: the future was cancelled
 
 #undef MPROC_DEFINE_ERROR_
 
@@ -108,6 +109,8 @@ namespace detail {
             throw broken_pipe_error(code, message);
         case MPROC_EFAILED:
             throw failed_error(code, message);
+        case MPROC_ECANCELLED:
+            throw cancelled_error(code, message);
         default:
             throw error(code, message);
     }

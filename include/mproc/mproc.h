@@ -67,27 +67,28 @@ MPROC_API int mproc_version_number(void);
 /* ---- Errors ----------------------------------------------------------------------- */
 
 #define MPROC_OK 0
-#define MPROC_EINVAL (-1)     /* an argument is invalid (bad name, NULL out-pointer, NaN) */
-#define MPROC_EBADHANDLE (-2) /* NULL, closed or wrong-kind handle */
-#define MPROC_ETIMEDOUT (-3)  /* the timeout passed before the call could complete */
-#define MPROC_EEMPTY (-4)     /* nothing to take (non-blocking get on an empty object) */
-#define MPROC_EFULL (-5)      /* no room (non-blocking put, too many waiters) */
-#define MPROC_ECLOSED (-6)    /* the handle was closed while the call was blocked */
-#define MPROC_EOWNERDEAD (-7) /* acquired, but the previous owner process died holding it */
-#define MPROC_ENOTFOUND (-8)  /* no object of that name */
-#define MPROC_EEXIST (-9)     /* an object of that name exists already */
-#define MPROC_EKIND (-10)     /* the name holds another kind of object, or not an mproc one */
-#define MPROC_EVERSION (-11)  /* the name holds an object of another layout version */
-#define MPROC_ETOOBIG (-12)   /* a size or value is over its limit, or a buffer too small */
-#define MPROC_ENOTOWNER (-13) /* the caller does not hold the lock (or it is not held) */
-#define MPROC_EOVERFLOW (-14) /* released more times than acquired / counter would overflow */
-#define MPROC_EBROKEN (-15)   /* the barrier is broken (aborted, timed out, action failed) */
-#define MPROC_ENOMEM (-16)    /* out of memory */
-#define MPROC_EPERM (-17)     /* permission denied by the operating system */
-#define MPROC_ESYSTEM (-18)   /* another operating-system error; errno in the message */
-#define MPROC_EEOF (-19)      /* end of stream: the other end of the connection is closed */
-#define MPROC_EPIPE (-20)     /* the other end of the connection is closed: cannot send */
-#define MPROC_EFAILED (-21)   /* a child process or task failed (non-zero exit, a signal) */
+#define MPROC_EINVAL (-1)      /* an argument is invalid (bad name, NULL out-pointer, NaN) */
+#define MPROC_EBADHANDLE (-2)  /* NULL, closed or wrong-kind handle */
+#define MPROC_ETIMEDOUT (-3)   /* the timeout passed before the call could complete */
+#define MPROC_EEMPTY (-4)      /* nothing to take (non-blocking get on an empty object) */
+#define MPROC_EFULL (-5)       /* no room (non-blocking put, too many waiters) */
+#define MPROC_ECLOSED (-6)     /* the handle was closed while the call was blocked */
+#define MPROC_EOWNERDEAD (-7)  /* acquired, but the previous owner process died holding it */
+#define MPROC_ENOTFOUND (-8)   /* no object of that name */
+#define MPROC_EEXIST (-9)      /* an object of that name exists already */
+#define MPROC_EKIND (-10)      /* the name holds another kind of object, or not an mproc one */
+#define MPROC_EVERSION (-11)   /* the name holds an object of another layout version */
+#define MPROC_ETOOBIG (-12)    /* a size or value is over its limit, or a buffer too small */
+#define MPROC_ENOTOWNER (-13)  /* the caller does not hold the lock (or it is not held) */
+#define MPROC_EOVERFLOW (-14)  /* released more times than acquired / counter would overflow */
+#define MPROC_EBROKEN (-15)    /* the barrier is broken (aborted, timed out, action failed) */
+#define MPROC_ENOMEM (-16)     /* out of memory */
+#define MPROC_EPERM (-17)      /* permission denied by the operating system */
+#define MPROC_ESYSTEM (-18)    /* another operating-system error; errno in the message */
+#define MPROC_EEOF (-19)       /* end of stream: the other end of the connection is closed */
+#define MPROC_EPIPE (-20)      /* the other end of the connection is closed: cannot send */
+#define MPROC_EFAILED (-21)    /* a child process or task failed (non-zero exit, a signal) */
+#define MPROC_ECANCELLED (-22) /* the future was cancelled before its task ran */
 
 /* A static, human-readable sentence for a code ("timed out"). Unknown codes give
  * "unknown error". Never fails, never NULL. */
@@ -889,6 +890,134 @@ MPROC_API int mproc_thread_result(const mproc_thread_t *thread, mproc_result_t *
 /* Frees the object. A started thread must have been joined: a running one is
  * MPROC_EINVAL (nothing freed). Errors: MPROC_EBADHANDLE. */
 MPROC_API int mproc_thread_close(mproc_thread_t *thread);
+
+/* ==== Futures and pools ============================================================== */
+
+/* ---- Future ----------------------------------------------------------------------- */
+/* The eventual outcome of a task handed to a pool, like concurrent.futures.Future (and
+ * multiprocessing's AsyncResult: get = mproc_future_result, ready = mproc_future_done,
+ * successful = mproc_future_exception giving MPROC_OK). A future is pending, then running,
+ * then finished (with a result or an error), or cancelled before it ran.
+ *
+ * A future handle is the caller's reference to an outcome that the pool shares: closing
+ * the handle does not cancel the task (call mproc_future_cancel for that). A future may be
+ * used from many threads at once, but not after it is closed: unlike other handles,
+ * closing a future while another thread waits on it is a misuse, not a wake-up. */
+
+typedef struct mproc_future mproc_future_t;
+
+/* A done-callback: called once when the future finishes or is cancelled, with a handle
+ * that is valid during the call only (do not close it; it may differ from the caller's). */
+typedef void (*mproc_future_callback_fn)(mproc_future_t *future, void *arg);
+
+/* Waits up to timeout for the future to be done (finished or cancelled). Errors:
+ * MPROC_ETIMEDOUT, MPROC_EBADHANDLE. A finished task that failed is still MPROC_OK here. */
+MPROC_API int mproc_future_wait(mproc_future_t *future, double timeout);
+
+/* *done = 1 once finished or cancelled; *running = 1 while a worker runs it; *cancelled
+ * = 1 if it was cancelled. Never block. Errors: MPROC_EINVAL (out NULL), MPROC_EBADHANDLE. */
+MPROC_API int mproc_future_done(const mproc_future_t *future, int *done);
+MPROC_API int mproc_future_running(const mproc_future_t *future, int *running);
+MPROC_API int mproc_future_cancelled(const mproc_future_t *future, int *cancelled);
+
+/* Cancels the task if it has not started: *cancelled = 1, the future is done and its
+ * callbacks run. A running or finished task cannot be cancelled (*cancelled = 0), as
+ * Future.cancel returning False; an already cancelled one gives 1 again. cancelled may be
+ * NULL. Never blocks. Errors: MPROC_EBADHANDLE. */
+MPROC_API int mproc_future_cancel(mproc_future_t *future, int *cancelled);
+
+/* Waits up to timeout for the outcome, then: MPROC_OK with *result filled (as
+ * mproc_task_call fills it; result->data is owned by the future and stays valid until the
+ * future handle is closed), or the task's error -- its code is the return value and
+ * mproc_last_error() gives its message, for example MPROC_ENOTFOUND for a missing symbol,
+ * MPROC_EBROKEN when the worker process running it died ("killed by signal 9 (SIGKILL)"),
+ * MPROC_EFAILED for a function task of a process pool... -- or MPROC_ECANCELLED, or
+ * MPROC_ETIMEDOUT (the future is unchanged). result may be NULL to wait for success only.
+ * Errors also: MPROC_EBADHANDLE. */
+MPROC_API int mproc_future_result(mproc_future_t *future, double timeout, mproc_result_t *result);
+
+/* Waits up to timeout like mproc_future_result, then *code = MPROC_OK if the task
+ * succeeded, or its error code (message in mproc_last_error() too), or MPROC_ECANCELLED.
+ * Returns MPROC_OK whenever *code was set; MPROC_ETIMEDOUT, MPROC_EINVAL (code NULL),
+ * MPROC_EBADHANDLE otherwise. */
+MPROC_API int mproc_future_exception(mproc_future_t *future, double timeout, int *code);
+
+/* Adds a done-callback. If the future is done already it is called at once in the caller's
+ * thread; otherwise in the thread that completes the future (a pool's worker thread, or its
+ * result thread), in the order they were added. A callback must not block for long, and
+ * must not wait for other futures of the same thread pool. Errors: MPROC_EINVAL (fn NULL),
+ * MPROC_ENOMEM, MPROC_EBADHANDLE. */
+MPROC_API int mproc_future_add_done_callback(mproc_future_t *future, mproc_future_callback_fn fn,
+                                             void *arg);
+
+/* Releases the caller's handle; the task goes on unless cancelled. NULL is fine. Errors:
+ * MPROC_EBADHANDLE. */
+MPROC_API int mproc_future_close(mproc_future_t *future);
+
+/* What mproc_futures_wait waits for (concurrent.futures.wait's return_when). */
+#define MPROC_FIRST_COMPLETED 1 /* any future done */
+#define MPROC_FIRST_EXCEPTION 2 /* any future failed or cancelled, or else all done */
+#define MPROC_ALL_COMPLETED 3   /* every future done */
+
+/* Waits up to timeout until the condition holds over futures[0 .. n); *ndone (may be
+ * NULL) = how many are done when it returns. n 0 returns at once. Errors: MPROC_ETIMEDOUT
+ * (the condition does not hold yet; *ndone is set), MPROC_EINVAL (futures NULL with n > 0,
+ * a NULL entry, a bad return_when), MPROC_EBADHANDLE. */
+MPROC_API int mproc_futures_wait(mproc_future_t *const *futures, size_t n, int return_when,
+                                 double timeout, size_t *ndone);
+
+/* Waits up to timeout for any of futures[0 .. n) to be done and sets *index to the lowest
+ * index of one that is. As concurrent.futures.as_completed: take the future out of the
+ * set and call again. Errors: MPROC_ETIMEDOUT, MPROC_EINVAL (n 0, a NULL entry, index
+ * NULL), MPROC_EBADHANDLE. */
+MPROC_API int mproc_futures_wait_any(mproc_future_t *const *futures, size_t n, double timeout,
+                                     size_t *index);
+
+/* Closes futures[0 .. n) (NULL entries skipped) and sets every entry to NULL. Returns
+ * MPROC_OK, or the first error (MPROC_EBADHANDLE for a closed entry; the others are still
+ * closed); MPROC_EINVAL for futures NULL with n > 0. */
+MPROC_API int mproc_futures_close(mproc_future_t **futures, size_t n);
+
+/* ---- ThreadPool ------------------------------------------------------------------- */
+/* Threads of this process that run tasks, like concurrent.futures.ThreadPoolExecutor.
+ * Any task works (function pointers too). Tasks run in the order submitted. */
+
+typedef struct mproc_thread_pool mproc_thread_pool_t;
+
+/* Starts a pool of `workers` threads (0: mproc_cpu_count). Errors: MPROC_EINVAL (workers
+ * negative or over 4096, out NULL), MPROC_ESYSTEM (pthread_create), MPROC_ENOMEM.
+ * Ownership: the caller frees *out with mproc_thread_pool_close. */
+MPROC_API int mproc_thread_pool_create(int workers, mproc_thread_pool_t **out);
+
+/* Queues `task` (copied: the caller keeps and closes it) and returns its future in *out.
+ * Never blocks. Errors: MPROC_EINVAL (task incomplete, out NULL), MPROC_ECLOSED (the
+ * pool is shut down), MPROC_EBADHANDLE, MPROC_ENOMEM. */
+MPROC_API int mproc_thread_pool_submit(mproc_thread_pool_t *pool, const mproc_task_t *task,
+                                       mproc_future_t **out);
+
+/* Submits tasks[0 .. n) and waits up to timeout for them in order, like Executor.map with
+ * a result for each item: futures[i] receives the future of tasks[i] (the caller closes
+ * them, also on failure) and the results are read with mproc_future_result. Returns
+ * MPROC_OK when all succeeded, else the error of the first failed task in order (its
+ * message in mproc_last_error(); as Python's map, later tasks are not waited for), or
+ * MPROC_ETIMEDOUT. If a submission fails, the futures
+ * made so far are cancelled and closed, every entry is NULL, and that error is returned.
+ * Errors also: MPROC_EINVAL (tasks or futures NULL with n > 0), MPROC_ECLOSED. */
+MPROC_API int mproc_thread_pool_map(mproc_thread_pool_t *pool, const mproc_task_t *const *tasks,
+                                    size_t n, double timeout, mproc_future_t **futures);
+
+/* Stops accepting tasks (later submits are MPROC_ECLOSED). cancel_pending 1 cancels the
+ * tasks not started yet. wait 1 waits for the running and remaining tasks and for the
+ * threads to end; wait 0 returns at once. Calling it again is fine. Errors:
+ * MPROC_EINVAL (wait from one of the pool's own threads), MPROC_EBADHANDLE. */
+MPROC_API int mproc_thread_pool_shutdown(mproc_thread_pool_t *pool, int wait, int cancel_pending);
+
+/* *workers = the number of threads. */
+MPROC_API int mproc_thread_pool_workers(const mproc_thread_pool_t *pool, int *workers);
+
+/* Shuts the pool down (wait 1, cancel_pending 0) and frees it. Errors: MPROC_EINVAL
+ * (called from one of its own threads; nothing freed), MPROC_EBADHANDLE. */
+MPROC_API int mproc_thread_pool_close(mproc_thread_pool_t *pool);
 
 /* ---- Subprocess ------------------------------------------------------------------- */
 /* Running programs, like Python's subprocess: mproc_run for the common case, and Popen

@@ -35,6 +35,7 @@ static const struct code_name codes[] = {
     {MPROC_EEOF, "MPROC_EEOF"},
     {MPROC_EPIPE, "MPROC_EPIPE"},
     {MPROC_EFAILED, "MPROC_EFAILED"},
+    {MPROC_ECANCELLED, "MPROC_ECANCELLED"},
 };
 enum { N_CODES = sizeof codes / sizeof codes[0] };
 
