@@ -1019,6 +1019,115 @@ MPROC_API int mproc_thread_pool_workers(const mproc_thread_pool_t *pool, int *wo
  * (called from one of its own threads; nothing freed), MPROC_EBADHANDLE. */
 MPROC_API int mproc_thread_pool_close(mproc_thread_pool_t *pool);
 
+/* ---- ProcessPool ------------------------------------------------------------------ */
+/* Worker processes that run tasks, like multiprocessing.Pool. Tasks and results travel
+ * over mproc queues; each worker takes tasks from its own queue, so the pool always knows
+ * which task a worker holds.
+ *
+ * Start methods: with MPROC_START_FORK the workers are forks of the pool's result thread
+ * (tasks may be function pointers); with MPROC_START_SPAWN or MPROC_START_FORKSERVER they
+ * are fresh programs and tasks must be task references. Workers are daemons: they die
+ * with the pool's process.
+ *
+ * Failure. When a worker dies (killed, crashed, or exited inside a task), the task it was
+ * running fails with MPROC_EBROKEN and a message that names the worker, the signal or exit
+ * status and the task; the tasks it had not started go to other workers; a replacement
+ * worker starts; every other task completes. A worker that dies in its initializer makes
+ * the pool broken, as concurrent.futures does: every pending and later task fails with
+ * MPROC_EBROKEN (the initializer's failure in the message). No call waits for ever for a
+ * dead worker. A task that fails normally (missing symbol, ...) fails its future only.
+ *
+ * apply, map, starmap, imap, imap_unordered. A C task carries its own arguments, so
+ * starmap is map; imap is reading the futures of map_async in order, and imap_unordered
+ * is mproc_futures_wait_any over them. */
+
+typedef struct mproc_pool mproc_pool_t;
+
+typedef struct mproc_pool_options {
+    size_t size;      /* sizeof(mproc_pool_options_t); set by mproc_pool_options_init */
+    int processes;    /* 0 (default): mproc_cpu_count */
+    int start_method; /* MPROC_START_*; default MPROC_START_DEFAULT */
+    const mproc_task_t *initializer;   /* run by each worker before its first task; NULL none.
+                                          Copied at create. A failure (error, or a non-zero
+                                          int result) breaks the pool. */
+    unsigned long max_tasks_per_child; /* a worker is replaced after this many tasks; 0
+                                          (default) never */
+    size_t max_message; /* the largest encoded task or result, in bytes; default 65536.
+                           A bigger task is MPROC_ETOOBIG at submit; a bigger result fails
+                           its future with MPROC_ETOOBIG. */
+} mproc_pool_options_t;
+
+MPROC_API int mproc_pool_options_init(mproc_pool_options_t *opts);
+
+/* Starts the workers. opts NULL = defaults. Errors: MPROC_EINVAL (processes negative or
+ * over 1024, a bad start method, a function-pointer initializer with spawn or forkserver,
+ * an incomplete initializer, max_message under 64 or over 64 MiB, out NULL),
+ * MPROC_ENOTFOUND (spawn: no mproc-worker), MPROC_ESYSTEM, MPROC_ENOMEM. Ownership: the
+ * caller frees *out with mproc_pool_close. */
+MPROC_API int mproc_pool_create(const mproc_pool_options_t *opts, mproc_pool_t **out);
+
+/* Queues `task` (copied) and returns its future (Pool.apply_async). Never blocks.
+ * Errors: MPROC_EINVAL (task incomplete; a function-pointer task in a spawn or forkserver
+ * pool; out NULL), MPROC_ETOOBIG (over max_message), MPROC_ECLOSED (after shutdown or
+ * terminate), MPROC_EBROKEN (the pool is broken), MPROC_EBADHANDLE, MPROC_ENOMEM. */
+MPROC_API int mproc_pool_apply_async(mproc_pool_t *pool, const mproc_task_t *task,
+                                     mproc_future_t **out);
+
+/* Runs `task` in a worker and waits up to timeout for it (Pool.apply): MPROC_OK with
+ * *result filled, its data valid until the calling thread's next mproc_pool_apply, or the
+ * task's error as mproc_future_result gives it, or MPROC_ETIMEDOUT (the task goes on).
+ * Errors also as mproc_pool_apply_async. */
+MPROC_API int mproc_pool_apply(mproc_pool_t *pool, const mproc_task_t *task, double timeout,
+                               mproc_result_t *result);
+
+/* Queues tasks[0 .. n) in chunks of `chunksize` tasks per message (0: automatic, as
+ * Python: n / (4 * processes), rounded up, at least 1), and fills futures[i] with the
+ * future of tasks[i] (Pool.map_async, one future per item). The caller closes them. On
+ * failure nothing is queued and every entry is NULL. Errors: as mproc_pool_apply_async, and
+ * MPROC_EINVAL (tasks or futures NULL with n > 0). */
+MPROC_API int mproc_pool_map_async(mproc_pool_t *pool, const mproc_task_t *const *tasks, size_t n,
+                                   size_t chunksize, mproc_future_t **futures);
+
+/* mproc_pool_map_async, then waits up to timeout for every future (Pool.map): MPROC_OK when
+ * all succeeded, else the error of the first failed item in order, or MPROC_ETIMEDOUT.
+ * futures is filled as by map_async whenever the tasks were queued (the caller closes
+ * them). */
+MPROC_API int mproc_pool_map(mproc_pool_t *pool, const mproc_task_t *const *tasks, size_t n,
+                             size_t chunksize, double timeout, mproc_future_t **futures);
+
+/* Pool.close: no more tasks (MPROC_ECLOSED); queued tasks still run, then the workers
+ * exit. Never blocks. Calling it again is fine. */
+MPROC_API int mproc_pool_shutdown(mproc_pool_t *pool);
+
+/* Pool.terminate: kills the workers (SIGKILL) now. Tasks not started are cancelled
+ * (MPROC_ECANCELLED); running ones fail with MPROC_EBROKEN. Blocks until the workers are
+ * reaped. */
+MPROC_API int mproc_pool_terminate(mproc_pool_t *pool);
+
+/* Pool.join: waits up to timeout for the workers to exit after shutdown or terminate.
+ * Errors: MPROC_EINVAL (the pool still accepts tasks: shut it down first),
+ * MPROC_ETIMEDOUT, MPROC_EBADHANDLE. */
+MPROC_API int mproc_pool_join(mproc_pool_t *pool, double timeout);
+
+/* *processes = the number of workers the pool keeps. */
+MPROC_API int mproc_pool_processes(const mproc_pool_t *pool, int *processes);
+
+/* Fills pids[0 .. *n) with the worker processes alive now (errors and capacity as
+ * mproc_active_children). For monitoring and tests. */
+MPROC_API int mproc_pool_worker_pids(mproc_pool_t *pool, int *pids, size_t cap, size_t *n);
+
+/* Terminates the pool if it was not joined (as leaving Python's `with Pool()` does) and
+ * frees it. Futures still open stay valid: those not done are cancelled or fail with
+ * MPROC_EBROKEN. NULL is fine. Errors: MPROC_EBADHANDLE. */
+MPROC_API int mproc_pool_close(mproc_pool_t *pool);
+
+/* Internal: the main loop of a process pool's worker. Spawn and forkserver pools start
+ * their workers as the task reference (NULL, "mproc_pool_worker_main", "i(y)"), which
+ * mproc-worker resolves in itself; `config` is the pool's encoded description of the
+ * worker. Not for direct use: it returns 1 for a malformed config, else the worker's
+ * exit code when the pool lets it go. */
+MPROC_API int mproc_pool_worker_main(const void *config, size_t len);
+
 /* ---- Subprocess ------------------------------------------------------------------- */
 /* Running programs, like Python's subprocess: mproc_run for the common case, and Popen
  * for control. Programs are started with posix_spawn (searching PATH when argv[0] has no

@@ -35,8 +35,10 @@
 #include "mproc/connection.hpp"
 #include "mproc/error.hpp"
 #include "mproc/event.hpp"
+#include "mproc/future.hpp"
 #include "mproc/lock.hpp"
 #include "mproc/named_object.hpp"
+#include "mproc/pool.hpp"
 #include "mproc/process.hpp"
 #include "mproc/queue.hpp"
 #include "mproc/rlock.hpp"
@@ -45,6 +47,7 @@
 #include "mproc/subprocess.hpp"
 #include "mproc/task.hpp"
 #include "mproc/thread.hpp"
+#include "mproc/thread_pool.hpp"
 #include "mproc/timeout.hpp"
 
 namespace mproc {

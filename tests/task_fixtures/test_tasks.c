@@ -163,3 +163,63 @@ EXPORT double all16(signed char b, unsigned char B, short h, unsigned short H, i
         sum += bytes[k];
     return sum;
 }
+
+/* ---- process pool fixtures: slow, crashing and exiting tasks, initializers ------------ */
+
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Sleeps `ms` milliseconds and returns ms. */
+EXPORT int pool_sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+    return ms;
+}
+/* Dies of SIGKILL: the pool must fail this task only. */
+EXPORT int pool_kill_self(void) {
+    raise(SIGKILL);
+    return -1;
+}
+/* Leaves the worker with _exit(code) in the middle of a task. */
+EXPORT int pool_exit(int code) {
+    _exit(code);
+}
+/* The calling process's pid: which worker ran a task. */
+EXPORT int pool_pid(void) {
+    return (int)getpid();
+}
+/* A malloc'ed result of n bytes ('Y'), each byte 'x'. */
+EXPORT mproc_bytes_t pool_big_result(int n) {
+    mproc_bytes_t out = {NULL, 0};
+    unsigned char *p = malloc(n > 0 ? (size_t)n : 1);
+    if (p == NULL) return out;
+    memset(p, 'x', n > 0 ? (size_t)n : 0);
+    out.data = p;
+    out.len = n > 0 ? (size_t)n : 0;
+    return out;
+}
+
+static int pool_init_runs;
+
+/* An initializer that succeeds and counts its runs in this process... */
+EXPORT int pool_init_mark(void) {
+    ++pool_init_runs;
+    return 0;
+}
+/* ... and a task that says how often it ran here (1 in a worker of such a pool). */
+EXPORT int pool_init_runs_here(void) {
+    return pool_init_runs;
+}
+/* Initializers that fail: a non-zero result, SIGKILL, _exit(4). */
+EXPORT int pool_init_fail(void) {
+    return 7;
+}
+EXPORT int pool_init_crash(void) {
+    raise(SIGKILL);
+    return 0;
+}
+EXPORT int pool_init_exit(void) {
+    _exit(4);
+}
