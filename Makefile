@@ -18,7 +18,7 @@ help:
 	@echo "make test    build and run every test (ctest, build/)"
 	@echo "make asan    configure, build and test with ASan + UBSan (build-asan/)"
 	@echo "make tsan    configure, build and test with TSan (build-tsan/)"
-	@echo "make bench   Release build, run the sync, queue and process benchmarks (build-release/)"
+	@echo "make bench   Release build, run the sync, queue, process and pool benchmarks (build-release/)"
 	@echo "make format  clang-format the tracked C/C++ files"
 	@echo "make clean   remove the build directories"
 
@@ -52,10 +52,12 @@ tsan: deps
 bench: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target mproc_sync_bench mproc_queue_bench \
-		mproc_process_bench
+		mproc_process_bench mproc_thread_pool_bench mproc_process_pool_bench
 	build-release/bench/mproc_sync_bench
 	build-release/bench/mproc_queue_bench
 	build-release/bench/mproc_process_bench
+	build-release/bench/mproc_thread_pool_bench
+	build-release/bench/mproc_process_pool_bench
 
 format:
 	git ls-files -z '*.c' '*.h' '*.cpp' '*.hpp' | xargs -0 -r clang-format -i
