@@ -1,5 +1,6 @@
 #include "task/task.hpp"
 
+#include <array>
 #include <atomic>
 #include <cfloat>
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include "error.hpp"
 #include "task/ffi_call.hpp"
@@ -357,6 +359,34 @@ std::string Task::encode() const {
     return out;
 }
 
+// A pool worker decodes one task after another, mostly of the same few functions: the last
+// few references this thread decoded are kept, without arguments, so that a repeat costs a
+// copy (which shares the prepared call) instead of a signature parse, a dlsym and an
+// ffi_prep_cif. Per thread: no lock, so a fork() cannot leave it locked.
+Task Task::recent_reference(std::string_view library, std::string_view symbol,
+                            std::string_view signature) {
+    struct Entry {
+        std::string library, symbol, signature;
+        std::optional<Task> task;
+    };
+    constexpr std::size_t kEntries = 8;
+    thread_local std::array<Entry, kEntries> recent;
+    thread_local std::size_t next = 0;
+    for (Entry &e : recent) {
+        if (e.task && e.symbol == symbol && e.library == library && e.signature == signature) {
+            return *e.task;
+        }
+    }
+    Task task = reference(std::string(library), std::string(symbol), std::string(signature));
+    Entry &e = recent[next++ % kEntries];
+    e.task.reset();  // a throwing copy below leaves the entry empty, never half-filled
+    e.library = library;
+    e.symbol = symbol;
+    e.signature = signature;
+    e.task = task;
+    return task;
+}
+
 Task Task::decode(std::string_view bytes) {
     Reader in(bytes);
     in.magic();
@@ -385,7 +415,7 @@ Task Task::decode(std::string_view bytes) {
         const std::string_view library = in.str("library");
         const std::string_view symbol = in.str("symbol");
         const std::string_view signature = in.str("signature");
-        Task task = reference(std::string(library), std::string(symbol), std::string(signature));
+        Task task = recent_reference(library, symbol, signature);
         const std::uint8_t count = in.u8("argument count");
         if (count > task.parsed_.args.size()) {
             throw in.malformed(std::to_string(count) + " arguments for \"" + task.signature_ +

@@ -81,6 +81,9 @@ class Task {
 
   private:
     Task() = default;
+    // reference(library, symbol, signature), from a per-thread cache of recent ones.
+    static Task recent_reference(std::string_view library, std::string_view symbol,
+                                 std::string_view signature);
     // The next argument's code, after checking that it takes a value of `kind`.
     char next_code(ValueKind kind) const;
     std::string where() const;  // "task 'libm.so.6:cos'"

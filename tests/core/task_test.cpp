@@ -579,6 +579,36 @@ Task every_kind() {
     return t;
 }
 
+TEST(Task, RepeatedDecodesKeepTheirOwnArguments) {
+    // Decoding reuses recent references (a per-thread cache): the arguments must not.
+    for (int round = 0; round < 3; ++round) {
+        for (int i = -20; i < 20; ++i) {
+            Task t = Task::reference("", "abs", "i(i)");
+            t.add_int(i);
+            const Task back = Task::decode(t.encode());
+            EXPECT_EQ(back.args_given(), 1u);
+            EXPECT_EQ(back.call().i, i < 0 ? -i : i);
+        }
+        // More distinct references than the cache holds push the first ones out.
+        const char *const kinds[][2] = {{"abs", "i(i)"},  {"labs", "l(l)"},  {"labs", "n(n)"},
+                                        {"labs", "q(q)"}, {"llabs", "q(q)"}, {"llabs", "l(l)"},
+                                        {"llabs", "n(n)"}};
+        int n = 0;
+        for (const char *library : {"", "libc.so.6"}) {
+            for (const auto &kind : kinds) {
+                Task t = Task::reference(library, kind[0], kind[1]);
+                t.add_int(-++n);
+                EXPECT_EQ(Task::decode(t.encode()).call().i, n) << kind[0] << " " << kind[1];
+            }
+        }
+        Task missing = Task::reference("", "no_such_symbol_here", "i(i)");
+        missing.add_int(1);
+        const Task missing_back = Task::decode(missing.encode());
+        EXPECT_THROW(missing_back.call(), Error);
+        EXPECT_THROW(missing_back.call(), Error);  // still missing: a failure is not cached
+    }
+}
+
 TEST(Task, EncodeDecodeRoundTrip) {
     const Task original = every_kind();
     const std::string bytes = original.encode();
