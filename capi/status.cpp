@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace mproc::capi {
 
@@ -21,7 +23,17 @@ static_assert(MPROC_OK == core::kOk && MPROC_EINVAL == core::kInvalid &&
 
 namespace {
 
-thread_local char last_error[1024] = "";
+constexpr std::size_t kLastErrorSize = 1024;
+
+// On the heap, per thread: every thread_local of this library lives in static TLS (see
+// src/sync/process_identity.hpp), and that block must stay small for a dlopen() -- ctypes,
+// any FFI -- to find room for it. tests/abi checks its size.
+thread_local std::unique_ptr<char[]> last_error;
+
+char *last_error_buffer() noexcept {
+    if (!last_error) last_error.reset(new (std::nothrow) char[kLastErrorSize]());
+    return last_error.get();
+}
 
 struct CodeInfo {
     int code;
@@ -65,7 +77,7 @@ const CodeInfo *find(int code) noexcept {
 }  // namespace
 
 int fail(int code, const char *message) noexcept {
-    std::snprintf(last_error, sizeof last_error, "%s", message);
+    if (char *buf = last_error_buffer()) std::snprintf(buf, kLastErrorSize, "%s", message);
     return code;
 }
 
@@ -75,8 +87,10 @@ int fail(int code, const std::string &message) noexcept {
 
 int report_failure(int code, const char *label, const std::string &name,
                    const char *verb) noexcept {
-    std::snprintf(last_error, sizeof last_error, "%s '%s': %s: %s", label, name.c_str(), verb,
-                  mproc_strerror(code));
+    if (char *buf = last_error_buffer()) {
+        std::snprintf(buf, kLastErrorSize, "%s '%s': %s: %s", label, name.c_str(), verb,
+                      mproc_strerror(code));
+    }
     return code;
 }
 
@@ -95,7 +109,7 @@ const char *mproc_errname(int code) {
 }
 
 const char *mproc_last_error(void) {
-    return mproc::capi::last_error;
+    return mproc::capi::last_error ? mproc::capi::last_error.get() : "";
 }
 
 }  // extern "C"

@@ -10,8 +10,11 @@ namespace mproc::core::sync {
 
 namespace detail {
 extern std::atomic<std::uint32_t> cached_pid;
-// initial-exec: a plain %fs-relative load instead of a __tls_get_addr call. Four bytes of
-// static TLS, which glibc's surplus covers even when the library is dlopen'ed (ctypes).
+// initial-exec: a plain %fs-relative load instead of a __tls_get_addr call. It makes the
+// library's whole TLS block static (DF_STATIC_TLS), and a dlopen() (ctypes, any FFI) must
+// find room for that block in glibc's small static-TLS surplus: every other thread_local
+// of the library is a pointer to heap memory, and tests/abi/check_tls.py keeps the block
+// under 256 bytes.
 extern thread_local std::uint32_t cached_tid __attribute__((tls_model("initial-exec")));
 std::uint32_t load_pid() noexcept;
 std::uint32_t load_tid() noexcept;

@@ -370,8 +370,11 @@ Task Task::recent_reference(std::string_view library, std::string_view symbol,
         std::optional<Task> task;
     };
     constexpr std::size_t kEntries = 8;
-    thread_local std::array<Entry, kEntries> recent;
+    // On the heap: this library's static TLS must stay small (process_identity.hpp).
+    thread_local std::unique_ptr<std::array<Entry, kEntries>> cache;
     thread_local std::size_t next = 0;
+    if (!cache) cache = std::make_unique<std::array<Entry, kEntries>>();
+    std::array<Entry, kEntries> &recent = *cache;
     for (Entry &e : recent) {
         if (e.task && e.symbol == symbol && e.library == library && e.signature == signature) {
             return *e.task;
