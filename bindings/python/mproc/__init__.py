@@ -1,0 +1,36 @@
+"""mproc: multiprocessing's objects in shared memory, shared by name with C, C++ and any
+language with an FFI.
+
+``import mproc`` in place of ``import multiprocessing``: the same names, signatures,
+defaults, return values, exceptions and timeout semantics for Lock, RLock, Semaphore,
+BoundedSemaphore, Event, Condition, Barrier, Queue, SimpleQueue, JoinableQueue, Pipe,
+Value, Array, RawValue, RawArray, Process and Pool. In addition every shared object can be
+created or opened by name (``mproc.Queue(8, name="jobs")``, ``mproc.Lock.open("l")``) and
+is pickled by name. See bindings/python/README.md.
+"""
+
+from . import _lib
+from ._lib import (
+    MprocError, InvalidArgumentError, BadHandleError, TimeoutExpired, ClosedError,
+    OwnerDiedError, NotFoundError, ExistsError, KindError, VersionError, TooBigError,
+    NotOwnerError, BrokenError, SystemCallError, FailedError,
+)
+from .synchronize import *  # noqa: F401,F403
+from .synchronize import __all__ as _sync_all
+
+# multiprocessing's own exception classes and logging helpers, so that code catching
+# multiprocessing.TimeoutError (AsyncResult.get) catches mproc's too, and the other way round.
+from multiprocessing import (  # noqa: E402
+    ProcessError, BufferTooShort, TimeoutError, AuthenticationError, get_logger, log_to_stderr,
+)
+
+__version__ = _lib.version
+library_path = _lib.library_path
+
+__all__ = [
+    "MprocError", "InvalidArgumentError", "BadHandleError", "TimeoutExpired", "ClosedError",
+    "OwnerDiedError", "NotFoundError", "ExistsError", "KindError", "VersionError",
+    "TooBigError", "NotOwnerError", "BrokenError", "SystemCallError", "FailedError",
+    "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "get_logger",
+    "log_to_stderr",
+] + _sync_all
