@@ -17,6 +17,10 @@ from ._lib import (
 )
 from .synchronize import *  # noqa: F401,F403
 from .synchronize import __all__ as _sync_all
+from .queues import *  # noqa: F401,F403
+from .queues import __all__ as _queues_all
+from .connection import *  # noqa: F401,F403
+from .connection import __all__ as _connection_all
 
 # multiprocessing's own exception classes and logging helpers, so that code catching
 # multiprocessing.TimeoutError (AsyncResult.get) catches mproc's too, and the other way round.
@@ -33,4 +37,4 @@ __all__ = [
     "TooBigError", "NotOwnerError", "BrokenError", "SystemCallError", "FailedError",
     "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "get_logger",
     "log_to_stderr",
-] + _sync_all
+] + _sync_all + _queues_all + _connection_all
