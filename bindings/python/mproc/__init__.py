@@ -25,6 +25,8 @@ from .sharedctypes import *  # noqa: F401,F403
 from .sharedctypes import __all__ as _sharedctypes_all
 from .process import *  # noqa: F401,F403
 from .process import __all__ as _process_all
+from .pool import *  # noqa: F401,F403
+from .pool import __all__ as _pool_all
 
 # multiprocessing's own exception classes and logging helpers, so that code catching
 # multiprocessing.TimeoutError (AsyncResult.get) catches mproc's too, and the other way round.
@@ -41,4 +43,4 @@ __all__ = [
     "TooBigError", "NotOwnerError", "BrokenError", "SystemCallError", "FailedError",
     "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "get_logger",
     "log_to_stderr",
-] + _sync_all + _queues_all + _connection_all + _sharedctypes_all + _process_all
+] + _sync_all + _queues_all + _connection_all + _sharedctypes_all + _process_all + _pool_all
