@@ -9,7 +9,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps configure build demo test asan tsan bench format clean help
+.PHONY: all deps configure build demo test asan tsan bench python-bench format clean help
 
 all: build
 
@@ -19,6 +19,8 @@ help:
 	@echo "make asan    configure, build and test with ASan + UBSan (build-asan/)"
 	@echo "make tsan    configure, build and test with TSan (build-tsan/)"
 	@echo "make bench   Release build, run the sync, queue, process and pool benchmarks (build-release/)"
+	@echo "             and the Python binding against multiprocessing (python-bench)"
+	@echo "make python-bench  only the Python one: bench/python/mproc_vs_multiprocessing.py"
 	@echo "make format  clang-format the tracked C/C++ files"
 	@echo "make clean   remove the build directories"
 
@@ -52,12 +54,22 @@ tsan: deps
 bench: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target mproc_sync_bench mproc_queue_bench \
-		mproc_process_bench mproc_thread_pool_bench mproc_process_pool_bench
+		mproc_process_bench mproc_thread_pool_bench mproc_process_pool_bench mproc mproc_worker
 	build-release/bench/mproc_sync_bench
 	build-release/bench/mproc_queue_bench
 	build-release/bench/mproc_process_bench
 	build-release/bench/mproc_thread_pool_bench
 	build-release/bench/mproc_process_pool_bench
+	$(PYTHON_BENCH)
+
+# The Python binding (bindings/python, from the source tree) on the Release library.
+PYTHON_BENCH = PYTHONPATH=bindings/python MPROC_LIBRARY=build-release/capi/libmproc.so \
+	python3 bench/python/mproc_vs_multiprocessing.py
+
+python-bench: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target mproc mproc_worker
+	$(PYTHON_BENCH)
 
 format:
 	git ls-files -z '*.c' '*.h' '*.cpp' '*.hpp' | xargs -0 -r clang-format -i
