@@ -119,6 +119,9 @@ class _Receiver(threading.local):
         self.cap = ctypes.c_size_t(len(self.buf))
         self.size = ctypes.c_size_t()
         self.size_ref = ctypes.byref(self.size)
+        # What a get needs, in one attribute: each attribute of a threading.local costs
+        # a lookup in the thread's own dictionary.
+        self.hot = (self.buf, self.cap, self.size_ref, self.size)
 
 
 def _check_size(value, what, limit):
@@ -219,7 +222,15 @@ class _QueueBase(SharedObject):
         and timeout None, up to `timeout` seconds, or not at all if block is false.
         Raises queue.Full if still full, mproc.TooBigError (a ValueError) if `data` is
         longer than max_message_size, ValueError if the queue is closed."""
-        self._put_raw(data if type(data) is bytes else _as_bytes(data), block, timeout)
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        # The common case inline: an open queue, a small message, room at once.
+        handle = self._hv
+        n = len(data)
+        if handle is not None and n < _SIZE_CACHE and not _try_put(handle, data, _sizes[n],
+                                                                   _NOWAIT):
+            return
+        self._put_raw(data, block, timeout)
 
     def _put_raw(self, data, block, timeout):
         handle = self._hv
@@ -257,13 +268,13 @@ class _QueueBase(SharedObject):
         handle = self._hv
         if handle is None:
             self._h()
-        rx = self._rx
-        code = _try_get(handle, rx.buf, rx.cap, rx.size_ref, _NOWAIT)
+        buf, cap, size_ref, size = self._rx.hot
+        code = _try_get(handle, buf, cap, size_ref, _NOWAIT)
         if code:
             return self._get_slow(code, block, timeout)
         # Slicing the c_char array copies just the message into a bytes object (cheaper
         # than ctypes.string_at, and unlike buf.raw not the whole buffer).
-        return rx.buf[:rx.size.value]
+        return buf[:size.value]
 
     def _get_slow(self, code, block, timeout):
         """get_bytes after a first try that failed with `code`: wait (in slices when
@@ -303,7 +314,7 @@ class _QueueBase(SharedObject):
     def _put_obj(self, obj, block, timeout):
         if self._hv is None:
             self._h()  # CPython checks closed before pickling
-        self._put_raw(_dumps(obj, _HIGHEST), block, timeout)
+        self.put_bytes(_dumps(obj, _HIGHEST), block, timeout)
 
     def _get_obj(self, block, timeout):
         data = self.get_bytes(block, timeout)
