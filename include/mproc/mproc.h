@@ -719,7 +719,8 @@ MPROC_API int mproc_task_call(mproc_task_t *task, mproc_result_t *result);
  *    Only the calling thread exists in the child: a program with threads should start
  *    processes before them, as with Python's fork method. Any task works.
  *  - MPROC_START_SPAWN: the child is a fresh program, mproc-worker (installed with the
- *    library; $MPROC_WORKER overrides where it is looked for), which receives the task
+ *    library in <libexecdir>/mproc, which the library finds from its own directory;
+ *    $MPROC_WORKER overrides where it is looked for), which receives the task
  *    reference and runs it. Nothing of the caller is inherited but the environment, the
  *    working directory and descriptors 1 and 2 (stdin is /dev/null): safe from any
  *    thread. Function-pointer tasks are MPROC_EINVAL with it.

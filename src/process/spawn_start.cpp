@@ -18,6 +18,11 @@
 #ifndef MPROC_WORKER_FALLBACK
 #define MPROC_WORKER_FALLBACK ""
 #endif
+// Where `cmake --install` puts mproc-worker, relative to the library's directory (or
+// absolute): set by src/CMakeLists.txt from the install's libdir and libexecdir.
+#ifndef MPROC_WORKER_INSTALL_DIR
+#define MPROC_WORKER_INSTALL_DIR "../libexec/mproc"
+#endif
 
 namespace mproc::core::process {
 
@@ -143,10 +148,14 @@ std::string worker_path() {
     if (::dladdr(reinterpret_cast<void *>(&worker_path), &info) != 0 && info.dli_fname != nullptr &&
         info.dli_fname[0] == '/') {
         const std::string dir = directory_of(info.dli_fname);
-        for (const std::string &candidate :
-             {dir + "/mproc-worker", dir + "/../libexec/mproc/mproc-worker"}) {
+        const std::string installed = MPROC_WORKER_INSTALL_DIR;
+        const std::string candidates[] = {
+            dir + "/mproc-worker",
+            (installed[0] == '/' ? installed : dir + "/" + installed) + "/mproc-worker",
+            dir + "/../libexec/mproc/mproc-worker"};
+        for (const std::string &candidate : candidates) {
             if (is_executable(candidate)) return candidate;
-            looked += " " + candidate;
+            if (looked.find(" " + candidate) == std::string::npos) looked += " " + candidate;
         }
     }
     const std::string built = MPROC_WORKER_FALLBACK;

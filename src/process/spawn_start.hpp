@@ -16,8 +16,11 @@
 namespace mproc::core::process {
 
 // Where mproc-worker is: $MPROC_WORKER if set; else next to the module that holds this
-// code (libmproc.so, or a program linked with libmproc.a), or in ../libexec/mproc/ from
-// there; else where this build put it. Throws Error(kNotFound) naming the places looked at.
+// code (libmproc.so, or a program linked with libmproc.a), or where `cmake --install` puts
+// it relative to the library (<libdir>/<MPROC_WORKER_INSTALL_DIR>: ../libexec/mproc for
+// <prefix>/lib, ../../libexec/mproc for <prefix>/lib/x86_64-linux-gnu), or in
+// ../libexec/mproc/ from there; else where this build put it. Throws Error(kNotFound)
+// naming the places looked at.
 std::string worker_path();
 
 // Starts mproc-worker for `task` (a reference: kInvalid for a function task) and hands it

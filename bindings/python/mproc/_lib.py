@@ -20,14 +20,28 @@ __all__ = [
 _SONAME = "libmproc.so.0"
 
 
+def _installed_libdir(here):
+    """The libdir that `cmake --install` wrote into _install_paths.py (installed packages
+    only: the source tree has no such file), or None."""
+    try:
+        from . import _install_paths
+    except ImportError:
+        return None
+    return os.path.normpath(os.path.join(here, _install_paths.LIBDIR))
+
+
 def _candidates():
-    """Where libmproc is looked for, in order: $MPROC_LIBRARY, next to the package (an
-    installed tree: <prefix>/lib/pythonX/site-packages/mproc -> <prefix>/lib), then the
-    system's search path."""
+    """Where libmproc is looked for, in order: $MPROC_LIBRARY; the install's libdir
+    (recorded by `cmake --install` in _install_paths.py, relative to the package, so any
+    layout and prefix); next to the package; the prefix's lib from a
+    <prefix>/lib/pythonX/site-packages/mproc layout; then the system's search path."""
     env = os.environ.get("MPROC_LIBRARY")
     if env:
         yield env, "$MPROC_LIBRARY"
     here = os.path.dirname(os.path.abspath(__file__))
+    libdir = _installed_libdir(here)
+    if libdir:
+        yield os.path.join(libdir, _SONAME), "the install's libdir (_install_paths.py)"
     for folder in (here, os.path.dirname(here)):
         yield os.path.join(folder, _SONAME), "next to the package"
     # <prefix>/lib/python3.X/site-packages/mproc -> <prefix>/lib, <prefix>/lib/<multiarch>
