@@ -11,9 +11,18 @@ failed even when the task itself cannot be unpickled.
 
 A task body is pickle((kind, func, payload)); a result body is pickle((ok, value)).
 
-Before running a task, the worker writes its key into its slot of a shared int64 array;
-it writes 0 after the result is queued. When a worker dies, the parent reads the slot to
-learn which task died with it (see pool.py).
+Each worker has a slot in a shared int64 array saying where it is:
+- 0 (IDLE): it holds no task and takes none (starting, running its initializer, exiting);
+- RECEIVING (-1): it waits for a task message, or has just taken one and not yet recorded
+  its key (a few bytecodes);
+- a key (> 0): it runs that task, until its result is queued.
+When a worker dies, the parent reads its slot: a key names the task that died with it;
+RECEIVING means it may have taken a task it never recorded (see pool.py, _check_lost).
+
+Test hook: MPROC_POOL_TEST_DIE_AFTER_GET="<n>:<path>" in the environment of the workers
+makes the one worker that first creates the file <path> (O_EXCL) on taking its n-th task
+message call os._exit(9) right then, before recording the key: the task is lost in that
+window. Unset (the normal case), it costs nothing: the hook wraps the get function.
 """
 
 import ctypes
@@ -34,6 +43,10 @@ CALL1 = 0  # func(payload): imap with chunksize 1
 APPLY = 1  # func(*args, **kwds), payload = (args, kwds)
 MAP = 2  # [func(x) for x in payload]
 STARMAP = 3  # [func(*x) for x in payload]
+
+IDLE = 0  # slot values besides a task key (keys are job << 32 | index, job >= 1)
+RECEIVING = -1
+TEST_DIE_AFTER_GET = "MPROC_POOL_TEST_DIE_AFTER_GET"
 
 TASK_HEADER = struct.Struct("<q")
 RESULT_HEADER = struct.Struct("<qI")
@@ -201,6 +214,27 @@ def _wait_for_task(get):
     return get()
 
 
+def _test_die_after_get(get, spec):
+    """The test hook (see the module docstring): `get`, wrapped to kill this process right
+    after it returns the n-th message, if this worker wins the token file."""
+    count, _, path = spec.partition(":")
+    count = int(count)
+    taken = 0
+
+    def dying_get(*args):
+        nonlocal taken
+        data = get(*args)
+        taken += 1
+        if taken == count:
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                return data  # another worker died already: one death per test
+            os._exit(9)
+        return data
+    return dying_get
+
+
 def worker(inqueue, outqueue, slots_name, slot, initializer, initargs, maxtasks, spill_dir):
     """The body of a pool worker process: runs the initializer, then takes tasks from
     `inqueue` and puts their results in `outqueue` until it takes the stop message (an
@@ -212,11 +246,18 @@ def worker(inqueue, outqueue, slots_name, slot, initializer, initargs, maxtasks,
     if initializer is not None:
         initializer(*initargs)
     get = inqueue.get_bytes
+    spec = os.environ.get(TEST_DIE_AFTER_GET)
+    if spec:
+        get = _test_die_after_get(get, spec)
     put = outqueue.put_bytes
     limit = outqueue.max_message_size - RESULT_HEADER.size
     unpack_key = TASK_HEADER.unpack_from
     pack = RESULT_HEADER.pack
     completed = 0
+    # RECEIVING before the first get (and after each result is queued, below): a death
+    # from here until the key is written may lose a task message, and the parent must
+    # know it (a slot of 0 would tell it that no task can have been taken).
+    view[slot] = RECEIVING
     while maxtasks is None or completed < maxtasks:
         try:
             data = get(False)
@@ -239,6 +280,9 @@ def worker(inqueue, outqueue, slots_name, slot, initializer, initargs, maxtasks,
             body = encode_body((False, wrapped), limit, spill_dir)
         result = None
         put(pack(key, slot) + body)
-        view[slot] = 0
+        # One store per task, no IDLE in between: the slot goes straight from the key
+        # (whose result is queued) to "waiting for the next one".
+        view[slot] = RECEIVING
         completed += 1
+    view[slot] = IDLE  # exiting (stop message or maxtasks): no task taken
     slots.close()

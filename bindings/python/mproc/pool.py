@@ -13,9 +13,15 @@ AsyncResult. What differs:
   (an mproc.BrokenError, naming the worker's pid and its signal or exit status), a
   replacement worker starts, and every other task completes. Each worker writes the key
   of the task it starts into its slot of a shared int64 array; the pool's result thread
-  polls the workers every 50 ms and reads the slot of a dead one. (A worker killed in the
-  few bytecodes between taking a task from the queue and writing its slot loses that
-  task: its result never comes. The queue cannot hand a message back.)
+  polls the workers every 50 ms and reads the slot of a dead one. A worker killed in the
+  few bytecodes between taking a task message from the queue and writing its slot takes
+  that task with it unrecorded (the queue cannot hand a message back): the pool then
+  fails it with WorkerLostError too, once it has seen for about a second that the task
+  is in no queue and no live worker runs it (see _Core._check_lost). So no call waits
+  for ever because a worker died. The one cost of that rule: if, in that same second, a
+  live worker stalls (descheduled) for the whole second in its own few-bytecode window,
+  its task is failed with WorkerLostError although it runs; its result is then dropped
+  (no result is ever completed twice).
 - Idle waits: the task thread sleeps 1 ms while the task queue is full, the result
   thread sleeps 0.5 ms between empty polls while many results are due, and an idle
   worker polls 3 times 0.2 ms before blocking: mproc's blocking queue calls spin ~20 us
@@ -64,6 +70,7 @@ _INDEX_MASK = 0xFFFFFFFF
 _FULL_SLEEP = 0.001  # seconds the task thread sleeps while the task queue is full
 _BUSY_SLEEP = 0.0005  # seconds the result thread sleeps when results stream in
 _STOP = _w.TASK_HEADER.pack(0)  # a task message with no body: "exit"
+_LOST_GRACE = 1.0  # seconds a task must look lost (see _check_lost) before it is failed
 
 
 class WorkerLostError(_lib.BrokenError):
@@ -326,7 +333,18 @@ class _Core:
         self.taskqueue = _queue.SimpleQueue()
         self.pending_failures = collections.deque()  # (key, exception) to set
         self.workers = [None] * processes
-        self.done_by = [0] * processes  # per slot: the key of its last result
+        # The keys of the tasks put in the task queue (added by the task thread before the
+        # put) whose result or failure has not been set yet (removed by the result
+        # thread): a result or failure for a key not in it is dropped, so no task is ever
+        # completed twice, and a task lost with a worker is found here (_check_lost).
+        self.outstanding = set()
+        # The key the task thread is putting (added to outstanding, maybe not yet in the
+        # queue), else None. See _check_lost.
+        self.putting = None
+        # (pid, exitcode) of a worker that died with its slot RECEIVING: it may have
+        # taken a task message it never recorded. None: no possible loss.
+        self.possible_loss = None
+        self.lost_watch = None  # what _check_lost saw first: (time, sent, received, keys)
         # Task messages put (by the task thread) and results taken or failed (by the
         # result thread): their difference tells whether results stream in.
         self.sent = self.received = 0
@@ -421,6 +439,7 @@ class _Core:
         encode = _w.encode_body
         spill_dir = self.spill_dir
         failures = self.pending_failures
+        outstanding = self.outstanding
         key = None
         for key, kind, func, payload in tasks:
             if kind is None:  # the iterable raised: payload is the exception
@@ -431,6 +450,9 @@ class _Core:
             except Exception as exc:
                 failures.append((key, exc))
                 continue
+            # `putting` first, then outstanding, then the put: the order _check_lost needs.
+            self.putting = key
+            outstanding.add(key)
             try:
                 put(data, False)
             except _queue.Full:
@@ -441,12 +463,14 @@ class _Core:
                     time.sleep(_FULL_SLEEP)
                     if self.state == TERMINATE:
                         _w.discard_body(memoryview(data)[_w.TASK_HEADER.size:])
+                        self.putting = None
                         return False
                     try:
                         put(data, False)
                         break
                     except _queue.Full:
                         pass
+            self.putting = None
             self.sent += 1
         if set_length is not None:
             set_length(0 if key is None else (key & _INDEX_MASK) + 1)
@@ -512,8 +536,15 @@ class _Core:
         except Exception as exc:
             obj = (False, _w.MaybeEncodingError(exc, "<the result could not be unpickled>"))
         self.received += 1
-        if slot < len(self.done_by):
-            self.done_by[slot] = key
+        self._finish(key, obj)
+
+    def _finish(self, key, obj):
+        """Sets the result of a task that was put in the task queue, unless it was already
+        set (a result arriving after its task was declared lost): dropped then."""
+        try:
+            self.outstanding.remove(key)
+        except KeyError:
+            return
         self._set(key, obj)
 
     def _set(self, key, obj):
@@ -548,6 +579,8 @@ class _Core:
             self._bury(dead)
         if None in workers and self._wants_workers():
             self._refill()
+        if self.possible_loss is not None:
+            self._check_lost()
 
     def _bury(self, dead):
         """Fails the task each dead worker was running, if any, and forgets the workers."""
@@ -565,10 +598,13 @@ class _Core:
             process = self.workers[i]
             key = view[i]
             process.join(1.0)
-            if key and key != self.done_by[i]:
+            if key > 0:
+                # Its result, if it was queued, was taken above: _finish drops the
+                # failure then (the key is no longer outstanding).
                 failures.append((key, process.pid, process.exitcode))
-            view[i] = 0
-            self.done_by[i] = 0
+            elif key == _w.RECEIVING:
+                self.possible_loss = (process.pid, process.exitcode)
+            view[i] = _w.IDLE  # the replacement writes RECEIVING when it is ready
             _close_process(process)
             self.workers[i] = None
         # Replace the workers first, so that the error's message is true when it is seen.
@@ -576,8 +612,57 @@ class _Core:
             self._refill()
         for key, pid, exitcode in failures:
             self.received += 1
-            self._set(key, (False, WorkerLostError(
+            self._finish(key, (False, WorkerLostError(
                 "mproc.Pool: worker process %s %s while running this task; a replacement "
+                "worker was started" % (pid, _describe_exit(exitcode)), pid, exitcode)))
+
+    def _check_lost(self):
+        """After a worker died while taking a task (possible_loss), fails the tasks it may
+        have taken with it: every outstanding task that, for _LOST_GRACE seconds (and at
+        least two checks), was in neither queue nor any worker's slot, with no task put
+        and no result taken meanwhile.
+
+        Why such a task is lost. Each check reads, in this order: (1) the outstanding
+        keys, (2) `putting`, (3) the task queue's and (4) the result queue's sizes, (5) the
+        slots. A key read in (1) was added by the task thread after it set `putting` to
+        it; if (2) reads None, the put of that key completed before (2) (it is cleared
+        only after the put). With the task queue empty at (3) the message was taken by
+        a worker; the worker writes the key in its slot before anything else and keeps
+        it there until its result is queued, so at (5) the key is in a slot, or the
+        result is in the result queue (seen at (4), or queued between (4) and (5): this
+        thread takes it before the next check, `received` changes and the watch
+        restarts), or the worker is dead
+        (a dead worker's key was failed by _bury; a RECEIVING one is the loss we look
+        for), or it is a live worker between its get and its slot write. That last
+        window is a few bytecodes: the grace period makes it need a stall of a whole
+        second, while no results come. If that happens anyway, the task is failed with
+        WorkerLostError and its later result is dropped: no hang, no double completion.
+        Called by the result thread only."""
+        keys = set(self.outstanding)  # (1)
+        if not keys:
+            # Nothing outstanding: whatever the dead worker held, nothing waits for it.
+            self.possible_loss = self.lost_watch = None
+            return
+        view = self.slots.view
+        if self.putting is not None or self.inqueue.qsize() != 0 or \
+                self.outqueue.qsize() != 0 or any(v > 0 for v in view):  # (2)-(5)
+            self.lost_watch = None
+            return
+        now = time.monotonic()
+        watch = self.lost_watch
+        if watch is None or watch[1] != self.sent or watch[2] != self.received:
+            self.lost_watch = (now, self.sent, self.received, keys)
+            return
+        if now - watch[0] < _LOST_GRACE:
+            return
+        pid, exitcode = self.possible_loss
+        self.possible_loss = self.lost_watch = None
+        for key in sorted(keys & watch[3]):
+            self.received += 1
+            self._finish(key, (False, WorkerLostError(
+                "mproc.Pool: a worker process (pid %s) died while taking a task from the "
+                "queue: it %s before it could record which task it took, and this task, "
+                "in no queue and run by no other worker, was lost with it; a replacement "
                 "worker was started" % (pid, _describe_exit(exitcode)), pid, exitcode)))
 
     def _wants_workers(self):

@@ -7,13 +7,16 @@ Run: PYTHONPATH=bindings/python MPROC_LIBRARY=.../libmproc.so python3 -m unittes
 import multiprocessing
 import os
 import pickle
+import random
 import signal
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 import mproc
+from mproc import _pool_worker
 from mproc.pool import Pool, WorkerLostError
 import support
 
@@ -512,12 +515,62 @@ class TestDeadWorkers(unittest.TestCase):
         slow = pool.apply_async(sleep_then, (1, 30.0))
         queued = pool.apply_async(square, (9,))
         # Wait until the worker has started the slow task (it records it in its slot).
-        self.assertTrue(wait_until(lambda: pool._core.slots.view[0] != 0))
+        self.assertTrue(wait_until(lambda: pool._core.slots.view[0] > 0))
         os.kill(victim, signal.SIGKILL)
         with self.assertRaises(WorkerLostError) as caught:
             slow.get(LONG)
         self.assertIn(str(victim), str(caught.exception))
         self.assertEqual(queued.get(LONG), 81)
+
+    def pool_with_a_worker_dying_after_get(self, n):
+        """A 2-worker pool in which the first worker to take its n-th task message dies
+        (os._exit(9)) right then, before recording it (the test hook of _pool_worker);
+        and the hook's token file, which exists once that worker has died."""
+        token = os.path.join(tempfile.gettempdir(), "mproc-test-die-%d-%d" % (
+            os.getpid(), random.randrange(1 << 30)))
+        self.addCleanup(lambda: os.path.exists(token) and os.unlink(token))
+        variable = _pool_worker.TEST_DIE_AFTER_GET
+        os.environ[variable] = "%d:%s" % (n, token)
+        try:
+            pool = self.make_pool()  # the workers inherit the environment now
+        finally:
+            del os.environ[variable]
+        return pool, token
+
+    def check_lost_error(self, exc):
+        self.assertIsInstance(exc, mproc.BrokenError)
+        self.assertIn("taking a task", str(exc))
+        self.assertIn("(pid %d)" % exc.pid, str(exc))
+        self.assertEqual(exc.exitcode, 9)
+
+    def test_death_between_get_and_record_in_map(self):
+        pool, token = self.pool_with_a_worker_dying_after_get(3)
+        start = time.monotonic()
+        result = pool.map_async(square, range(20), chunksize=1)
+        with self.assertRaises(WorkerLostError) as caught:
+            result.get(LONG)  # without the fix: multiprocessing.TimeoutError
+        self.assertLess(time.monotonic() - start, 30.0)
+        self.assertTrue(os.path.exists(token))  # the hook did kill a worker
+        self.check_lost_error(caught.exception)
+        self.assertEqual(pool.map(square, range(20)), [i * i for i in range(20)])
+        self.assertTrue(wait_until(lambda: len(pool.worker_pids) == 2))
+
+    def test_death_between_get_and_record_in_imap(self):
+        pool, token = self.pool_with_a_worker_dying_after_get(4)
+        it = pool.imap(square, range(20))
+        got = []
+        for _ in range(20):
+            try:
+                got.append(it.next(LONG))
+            except WorkerLostError as exc:
+                self.check_lost_error(exc)
+                got.append("lost")
+        self.assertTrue(os.path.exists(token))
+        self.assertEqual(got.count("lost"), 1)
+        self.assertEqual([x for x in got if x != "lost"],
+                         [i * i for i in range(20) if got[i] != "lost"])
+        self.assertEqual(pool.map(square, range(20), chunksize=1),
+                         [i * i for i in range(20)])
 
     def test_close_join_after_a_death(self):
         pool = self.make_pool()
