@@ -27,6 +27,8 @@ enum class Kind : std::uint32_t {
     kQueue = 7,
     kValue = 8,
     kArray = 9,
+    kDict = 10,
+    kList = 11,
 };
 
 struct ObjectHeader {

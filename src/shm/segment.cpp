@@ -83,6 +83,10 @@ const char *kind_label(std::uint32_t kind) {
             return "value";
         case Kind::kArray:
             return "array";
+        case Kind::kDict:
+            return "dict";
+        case Kind::kList:
+            return "list";
     }
     return "unknown kind of object";
 }
