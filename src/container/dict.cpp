@@ -188,21 +188,24 @@ Status SharedDict::clear(const sync::Deadline &deadline) {
 }
 
 Status SharedDict::update(const Item *items, std::size_t n, const sync::Deadline &deadline) {
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
         check_key(items[i].first, "update");
+    }
     if (n == 0) return heap_.read(deadline, [](void *) {});
     return heap_.write(deadline, [&](SegmentManager &manager, void *root, bool) {
         Table &t = table(root);
-        for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t i = 0; i < n; ++i) {
             put(t, manager, items[i].first, items[i].second);
+        }
         return kOk;
     });
 }
 
 Status SharedDict::for_each(ItemOut out, const sync::Deadline &deadline) {
     return heap_.read(deadline, [&](void *root) {
-        for (const Entry &e : table(root).get<1>())
+        for (const Entry &e : table(root).get<1>()) {
             out(view(e.key), view(e.value));
+        }
     });
 }
 

@@ -3,8 +3,6 @@
 #include <boost/interprocess/containers/vector.hpp>
 
 #include <algorithm>
-#include <iterator>
-#include <vector>
 
 #include "container/shm_string.hpp"
 
@@ -39,8 +37,19 @@ std::size_t clamp_bound(std::int64_t bound, std::size_t n) noexcept {
     return static_cast<std::size_t>(std::min(bound, size));
 }
 
-ShmString make_item(SegmentManager &manager, std::string_view item) {
-    return ShmString(item.data(), item.size(), Allocator<char>(&manager));
+// Items are built in place at the end of the vector, never moved in from a temporary (as
+// insert or emplace in the middle do): a short string's unused inline bytes would come
+// from this process's stack, and the copies would differ in them. Harmless, but the two
+// copies are meant to stay byte-identical. Moving items inside the heap (erase, rotate)
+// moves heap bytes only, the same in both copies.
+void append_item(Items &v, SegmentManager &manager, std::string_view item) {
+    v.emplace_back(item.data(), item.size(), Allocator<char>(&manager));
+}
+
+// Moves the items from `from` to the end so that they start at `at`.
+void rotate_into_place(Items &v, std::size_t at, std::size_t from) {
+    std::rotate(v.begin() + static_cast<std::ptrdiff_t>(at),
+                v.begin() + static_cast<std::ptrdiff_t>(from), v.end());
 }
 
 }  // namespace
@@ -60,7 +69,7 @@ void SharedList::unlink(std::string_view name) {
 
 Status SharedList::append(std::string_view item, const sync::Deadline &deadline) {
     return heap_.write(deadline, [&](SegmentManager &manager, void *root, bool) {
-        items_of(root).push_back(make_item(manager, item));
+        append_item(items_of(root), manager, item);
         return kOk;
     });
 }
@@ -71,8 +80,9 @@ Status SharedList::extend(const std::string_view *items, std::size_t n,
     return heap_.write(deadline, [&](SegmentManager &manager, void *root, bool) {
         Items &v = items_of(root);
         v.reserve(v.size() + n);
-        for (std::size_t i = 0; i < n; ++i)
-            v.push_back(make_item(manager, items[i]));
+        for (std::size_t i = 0; i < n; ++i) {
+            append_item(v, manager, items[i]);
+        }
         return kOk;
     });
 }
@@ -106,7 +116,8 @@ Status SharedList::insert(std::int64_t index, std::string_view item,
     return heap_.write(deadline, [&](SegmentManager &manager, void *root, bool) {
         Items &v = items_of(root);
         const std::size_t at = clamp_bound(index, v.size());
-        v.insert(v.begin() + static_cast<std::ptrdiff_t>(at), make_item(manager, item));
+        append_item(v, manager, item);
+        rotate_into_place(v, at, v.size() - 1);
         return kOk;
     });
 }
@@ -132,8 +143,9 @@ Status SharedList::slice(std::int64_t start, std::int64_t stop, BytesOut out,
         const Items &v = items_of(root);
         const std::size_t first = clamp_bound(start, v.size());
         const std::size_t last = std::max(first, clamp_bound(stop, v.size()));
-        for (std::size_t i = first; i < last; ++i)
+        for (std::size_t i = first; i < last; ++i) {
             out(view(v[i]));
+        }
     });
 }
 
@@ -146,20 +158,20 @@ Status SharedList::set_slice(std::int64_t start, std::int64_t stop, const std::s
         if (first == last && n == 0) return kExists;  // nothing to do
         const std::size_t common = std::min(last - first, n);
         // Overwrite the items both ranges share, then erase what is left of the old range
-        // or insert what is left of the new items, in one move of the tail.
+        // or add what is left of the new items.
         for (std::size_t i = 0; i < common; ++i) {
             v[first + i].assign(items[i].data(), items[i].data() + items[i].size());
         }
-        auto at = v.begin() + static_cast<std::ptrdiff_t>(first + common);
         if (last - first > n) {
-            v.erase(at, v.begin() + static_cast<std::ptrdiff_t>(last));
+            v.erase(v.begin() + static_cast<std::ptrdiff_t>(first + common),
+                    v.begin() + static_cast<std::ptrdiff_t>(last));
         } else if (n > common) {
-            std::vector<ShmString> fresh;
-            fresh.reserve(n - common);
-            for (std::size_t i = common; i < n; ++i)
-                fresh.push_back(make_item(manager, items[i]));
-            v.insert(at, std::make_move_iterator(fresh.begin()),
-                     std::make_move_iterator(fresh.end()));
+            const std::size_t old_size = v.size();
+            v.reserve(old_size + (n - common));
+            for (std::size_t i = common; i < n; ++i) {
+                append_item(v, manager, items[i]);
+            }
+            rotate_into_place(v, first + common, old_size);
         }
         return kOk;
     });

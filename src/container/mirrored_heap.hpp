@@ -150,6 +150,7 @@ class MirroredHeap : public sync::SharedObject<HeapLayout> {
     // Makes the broken copy equal to the intact one if a writer died; phase = Idle.
     void repair() noexcept;
     void copy_heap(int from, int to) noexcept;
+    void set_phase(std::uint32_t phase) noexcept;
     // Both copies grow to at least `needed` bytes (doubling); false at the reservation's end.
     bool grow(std::size_t needed) noexcept;
     // kNoMemory if /dev/shm could not give the pages to grow, else kFull.
