@@ -607,6 +607,227 @@ MPROC_API int mproc_array_compare_exchange(mproc_array_t *array, size_t index, v
 
 /* ==== Tasks, processes, threads, subprocesses ======================================= */
 
+/* ---- Dict and List (shared containers) -------------------------------------------- */
+/* The containers of multiprocessing's Manager (dict, list) kept in shared memory itself:
+ * every process, in any language, reads and writes them directly by name, with no server.
+ * A Dict maps byte-string keys to byte-string values and keeps insertion order (as a
+ * Python dict does: setting an existing key keeps its place). A List is a sequence of
+ * byte strings. The C ABI stores and returns bytes; bindings encode their own values
+ * (the Python package pickles them).
+ *
+ * Keys: `key` points to `key_len` bytes (any bytes, NUL included), or key_len =
+ * MPROC_KEY_CSTR for a NUL-terminated C string. At most MPROC_CONTAINER_MAX_KEY bytes.
+ * A list index counts from the start, or from the end when negative (-1 is the last
+ * item), as in Python; a slice's start and stop are clamped to the list as Python does.
+ *
+ * Every call is atomic: it holds the container's lock (a robust recursive lock in the
+ * object) for its whole work, so another process sees the container before or after it,
+ * never in between. The lock is held only for the call's own work (a copy in, a copy out),
+ * so the timeout of a call bounds its wait for other calls and for a group held with
+ * mproc_dict_acquire; negative = forever, 0 = fail with MPROC_ETIMEDOUT unless the lock
+ * is free now.
+ *
+ * Crash safety: the object holds two copies of the container (Boost.Interprocess managed
+ * memory, offset pointers only) and a phase word. A writer changes copy A, then copy B,
+ * recording in the phase word which copy it is changing. A writer killed at any
+ * instruction leaves one intact copy: the next caller that takes the lock sees the dead
+ * owner, copies the intact copy over the broken one and goes on. So after a crash the
+ * container holds either the state before the killed call or the state after it, never a
+ * broken structure, and every call keeps working (a call that takes over from a dead
+ * writer returns MPROC_OK; only mproc_dict_acquire / mproc_list_acquire report
+ * MPROC_EOWNERDEAD, because a group of calls may be half done).
+ *
+ * Size: each copy starts with `initial_size` bytes and grows, doubling, up to `max_size`
+ * (both rounded up to 4 KiB; 0 = MPROC_CONTAINER_DEFAULT_SIZE / _DEFAULT_MAX). The file
+ * reserves both copies at max_size, but only the memory in use is allocated. A call that
+ * does not fit even at max_size fails with MPROC_EFULL and changes nothing.
+ *
+ * Results of variable size come back in one of two ways: into the caller's buffer
+ * (buf, cap, *len: MPROC_ETOOBIG with *len = the size needed when cap is too small, the
+ * container unchanged), or in memory mproc allocates (*data, *len; free with mproc_free).
+ * Snapshots of several items are one allocated block of records, each a uint64_t length
+ * (native byte order) followed by that many bytes; mproc_records_next walks them. */
+
+typedef struct mproc_dict mproc_dict_t;
+typedef struct mproc_list mproc_list_t;
+
+/* A byte string passed in: `len` bytes at `data` (data may be NULL when len is 0). */
+typedef struct mproc_bytes {
+    const void *data;
+    size_t len;
+} mproc_bytes_t;
+
+#define MPROC_KEY_CSTR ((size_t)-1)                /* key_len: key is a C string */
+#define MPROC_CONTAINER_MAX_KEY (1u << 16)         /* longest key, in bytes */
+#define MPROC_CONTAINER_DEFAULT_SIZE (256u << 10)  /* initial bytes per copy: 256 KiB */
+#define MPROC_CONTAINER_DEFAULT_MAX (256u << 20)   /* max bytes per copy: 256 MiB */
+#define MPROC_CONTAINER_MAX_SIZE ((size_t)1 << 40) /* largest max_size */
+
+/* Creates an empty dict. initial_size and max_size: see "Size" above (0 = defaults);
+ * initial_size may not exceed max_size. name NULL = anonymous. Errors as
+ * mproc_lock_create; MPROC_EINVAL (initial_size > max_size, NULL out), MPROC_ETOOBIG
+ * (max_size over MPROC_CONTAINER_MAX_SIZE, or too small to hold an empty dict: under
+ * 16 KiB), MPROC_ENOMEM (no room in /dev/shm for initial_size). With MPROC_OPEN_EXISTING
+ * an existing dict is opened whatever its sizes. Ownership: the caller closes *out with
+ * mproc_dict_close. */
+MPROC_API int mproc_dict_create(const char *name, size_t initial_size, size_t max_size,
+                                const mproc_options_t *opts, mproc_dict_t **out);
+/* Open, close, unlink, name: as for mproc_lock_*. Opening checks that the object was
+ * built with the same container format (MPROC_EVERSION otherwise). */
+MPROC_API int mproc_dict_open(const char *name, mproc_dict_t **out);
+MPROC_API int mproc_dict_close(mproc_dict_t *dict);
+MPROC_API int mproc_dict_unlink(const char *name);
+MPROC_API int mproc_dict_name(const mproc_dict_t *dict, char *buf, size_t len);
+
+/* d[key] = value: inserts the key at the end, or replaces the value of an existing key
+ * in place. Errors: MPROC_ETOOBIG (key over MPROC_CONTAINER_MAX_KEY), MPROC_EFULL (no room
+ * at max_size), MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL (NULL pointer with a
+ * non-zero length, NaN timeout), MPROC_EBADHANDLE. */
+MPROC_API int mproc_dict_set(mproc_dict_t *dict, const void *key, size_t key_len, const void *value,
+                             size_t value_len, double timeout);
+
+/* Copies the value of `key` into buf (capacity cap); *len = its size. Errors:
+ * MPROC_ENOTFOUND (no such key), MPROC_ETOOBIG (cap too small; *len = the size needed),
+ * MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. */
+MPROC_API int mproc_dict_get(mproc_dict_t *dict, const void *key, size_t key_len, void *buf,
+                             size_t cap, size_t *len, double timeout);
+
+/* As mproc_dict_get, into memory it allocates: *value (free with mproc_free; never NULL
+ * on success, even for an empty value) and *len. Errors as mproc_dict_get (never
+ * MPROC_ETOOBIG), MPROC_ENOMEM. */
+MPROC_API int mproc_dict_get_alloc(mproc_dict_t *dict, const void *key, size_t key_len,
+                                   void **value, size_t *len, double timeout);
+
+/* *found = 1 if the key is in the dict, else 0. Errors as mproc_dict_get. */
+MPROC_API int mproc_dict_contains(mproc_dict_t *dict, const void *key, size_t key_len, int *found,
+                                  double timeout);
+
+/* dict.setdefault: if the key is absent, inserts it with `value` (*inserted = 1); else
+ * leaves it (*inserted = 0). Either way *current / *current_len receive the key's value
+ * now, allocated (free with mproc_free); current may be NULL to skip it, inserted may be
+ * NULL. Errors as mproc_dict_set, MPROC_ENOMEM. */
+MPROC_API int mproc_dict_setdefault(mproc_dict_t *dict, const void *key, size_t key_len,
+                                    const void *value, size_t value_len, void **current,
+                                    size_t *current_len, int *inserted, double timeout);
+
+/* dict.pop: removes the key and hands its value over in allocated memory (*value, *len;
+ * value may be NULL to drop it). Errors: MPROC_ENOTFOUND (nothing is removed), as
+ * mproc_dict_get, MPROC_ENOMEM. */
+MPROC_API int mproc_dict_pop(mproc_dict_t *dict, const void *key, size_t key_len, void **value,
+                             size_t *len, double timeout);
+
+/* del d[key]. Errors: MPROC_ENOTFOUND, as mproc_dict_get. */
+MPROC_API int mproc_dict_delete(mproc_dict_t *dict, const void *key, size_t key_len,
+                                double timeout);
+
+/* dict.popitem: removes the most recently inserted key; its key and value are allocated
+ * (free both with mproc_free; key or value may be NULL to drop it). Errors: MPROC_EEMPTY
+ * (the dict is empty), as mproc_dict_get, MPROC_ENOMEM. */
+MPROC_API int mproc_dict_popitem(mproc_dict_t *dict, void **key, size_t *key_len, void **value,
+                                 size_t *value_len, double timeout);
+
+/* *n = the number of keys. Errors: MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL,
+ * MPROC_EBADHANDLE. */
+MPROC_API int mproc_dict_len(mproc_dict_t *dict, size_t *n, double timeout);
+
+/* Removes every key. Errors as mproc_dict_len. */
+MPROC_API int mproc_dict_clear(mproc_dict_t *dict, double timeout);
+
+/* dict.update: sets n keys at once, in order (a key given twice ends with its last
+ * value), all or nothing: on any error nothing is changed. keys and values are arrays of
+ * n byte strings (NULL when n is 0); a key's len may be MPROC_KEY_CSTR. Errors as
+ * mproc_dict_set. */
+MPROC_API int mproc_dict_update(mproc_dict_t *dict, const mproc_bytes_t *keys,
+                                const mproc_bytes_t *values, size_t n, double timeout);
+
+/* Snapshots in insertion order, taken atomically: *data (free with mproc_free; NULL when
+ * the dict is empty) holds *count records in *len bytes. keys: one record per key.
+ * items: two records per key, the key then its value. Errors as mproc_dict_len,
+ * MPROC_ENOMEM. */
+MPROC_API int mproc_dict_keys(mproc_dict_t *dict, void **data, size_t *len, size_t *count,
+                              double timeout);
+MPROC_API int mproc_dict_items(mproc_dict_t *dict, void **data, size_t *len, size_t *count,
+                               double timeout);
+
+/* Holds the dict's lock across several calls, so they are atomic together (the calls
+ * themselves take the same lock again, recursively). Blocking and errors as
+ * mproc_rlock_acquire: MPROC_EOWNERDEAD means the lock is held now, and the container is
+ * consistent, but a group of calls of the dead owner may be half done. */
+MPROC_API int mproc_dict_acquire(mproc_dict_t *dict, double timeout);
+MPROC_API int mproc_dict_release(mproc_dict_t *dict);
+
+/* Memory: *capacity = bytes per copy now, *max_size = the most it may grow to, *free =
+ * bytes free in the current capacity (any may be NULL). Errors as mproc_dict_len. */
+MPROC_API int mproc_dict_memory(mproc_dict_t *dict, size_t *capacity, size_t *max_size,
+                                size_t *free, double timeout);
+
+/* Creates an empty list; arguments and errors as mproc_dict_create. */
+MPROC_API int mproc_list_create(const char *name, size_t initial_size, size_t max_size,
+                                const mproc_options_t *opts, mproc_list_t **out);
+MPROC_API int mproc_list_open(const char *name, mproc_list_t **out);
+MPROC_API int mproc_list_close(mproc_list_t *list);
+MPROC_API int mproc_list_unlink(const char *name);
+MPROC_API int mproc_list_name(const mproc_list_t *list, char *buf, size_t len);
+
+/* list.append. Errors: MPROC_EFULL, MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL,
+ * MPROC_EBADHANDLE. */
+MPROC_API int mproc_list_append(mproc_list_t *list, const void *data, size_t len, double timeout);
+
+/* list.extend: appends n items at once, all or nothing. Errors as mproc_list_append. */
+MPROC_API int mproc_list_extend(mproc_list_t *list, const mproc_bytes_t *items, size_t n,
+                                double timeout);
+
+/* Copies item `index` into buf; *len = its size. Errors: MPROC_ENOTFOUND (index out of
+ * range), MPROC_ETOOBIG (cap too small; *len = the size needed), as mproc_list_append. */
+MPROC_API int mproc_list_get(mproc_list_t *list, long long index, void *buf, size_t cap,
+                             size_t *len, double timeout);
+/* As mproc_list_get, into allocated memory (free with mproc_free). */
+MPROC_API int mproc_list_get_alloc(mproc_list_t *list, long long index, void **data, size_t *len,
+                                   double timeout);
+
+/* l[index] = data. Errors: MPROC_ENOTFOUND (index out of range), as mproc_list_append. */
+MPROC_API int mproc_list_set(mproc_list_t *list, long long index, const void *data, size_t len,
+                             double timeout);
+
+/* list.insert: before `index`, clamped to [0, len] as Python does (so any index is
+ * valid). Errors as mproc_list_append. */
+MPROC_API int mproc_list_insert(mproc_list_t *list, long long index, const void *data, size_t len,
+                                double timeout);
+
+/* list.pop(index): removes the item and hands it over in allocated memory (*data, *len;
+ * data may be NULL to drop it). Errors: MPROC_ENOTFOUND (index out of range, or the list
+ * is empty), as mproc_list_get, MPROC_ENOMEM. */
+MPROC_API int mproc_list_pop(mproc_list_t *list, long long index, void **data, size_t *len,
+                             double timeout);
+
+/* *n = the number of items. Errors: MPROC_ETIMEDOUT, MPROC_ECLOSED, MPROC_EINVAL,
+ * MPROC_EBADHANDLE. */
+MPROC_API int mproc_list_len(mproc_list_t *list, size_t *n, double timeout);
+
+/* Snapshot of items [start, stop), clamped as Python slices are (pass 0 and LLONG_MAX
+ * for the whole list): records as for mproc_dict_keys. Errors as mproc_list_len,
+ * MPROC_ENOMEM. */
+MPROC_API int mproc_list_slice(mproc_list_t *list, long long start, long long stop, void **data,
+                               size_t *len, size_t *count, double timeout);
+
+/* l[start:stop] = items: replaces the (clamped) range by n items, all or nothing; n = 0
+ * deletes the range, and (0, LLONG_MAX, NULL, 0) clears the list. Errors as
+ * mproc_list_extend. */
+MPROC_API int mproc_list_set_slice(mproc_list_t *list, long long start, long long stop,
+                                   const mproc_bytes_t *items, size_t n, double timeout);
+
+/* The list's lock and memory, as mproc_dict_acquire / _release / _memory. */
+MPROC_API int mproc_list_acquire(mproc_list_t *list, double timeout);
+MPROC_API int mproc_list_release(mproc_list_t *list);
+MPROC_API int mproc_list_memory(mproc_list_t *list, size_t *capacity, size_t *max_size,
+                                size_t *free, double timeout);
+
+/* Walks a snapshot: on the first call *offset must be 0. Sets *item / *item_len to the next
+ * record and advances *offset; returns MPROC_EEMPTY (no output) past the last record.
+ * Errors: MPROC_EINVAL (NULL pointer, or a record that runs past `len`: not a snapshot). */
+MPROC_API int mproc_records_next(const void *data, size_t len, size_t *offset, const void **item,
+                                 size_t *item_len);
+
 /* ---- Tasks ------------------------------------------------------------------------ */
 /* A task is what a Process, a Thread or (later) a pool runs. Two forms:
  *
@@ -640,11 +861,8 @@ MPROC_API int mproc_array_compare_exchange(mproc_array_t *array, size_t index, v
 
 typedef struct mproc_task mproc_task_t;
 
-/* The result of a `y` or `Y` task function. */
-typedef struct mproc_bytes {
-    const void *data;
-    size_t len;
-} mproc_bytes_t;
+/* The result of a `y` or `Y` task function is an mproc_bytes_t (declared with Dict and
+ * List above). */
 
 /* A function-pointer task's function: its int result is the task's result (and the exit
  * code of a Process that runs it). */

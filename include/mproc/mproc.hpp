@@ -11,6 +11,7 @@
 //   mproc::JoinableQueue        bounded queues of byte messages
 //   mproc::Connection, pipe()   message connections (Python's wire format)
 //   mproc::Value<T>, Array<T>   typed shared memory with an optional lock
+//   mproc::Dict, List           the Manager's dict and list, in shared memory, by name
 //   mproc::Task, task_result    what a process or thread runs: a function pointer, or a
 //                               library/symbol/signature reference with arguments
 //   mproc::Process              a child process running a task (multiprocessing.Process);
@@ -33,9 +34,11 @@
 #include "mproc/barrier.hpp"
 #include "mproc/condition.hpp"
 #include "mproc/connection.hpp"
+#include "mproc/dict.hpp"
 #include "mproc/error.hpp"
 #include "mproc/event.hpp"
 #include "mproc/future.hpp"
+#include "mproc/list.hpp"
 #include "mproc/lock.hpp"
 #include "mproc/named_object.hpp"
 #include "mproc/pool.hpp"

@@ -39,7 +39,7 @@ static int check_fails_(const char *file, int line, const char *call, int got, i
         check_fails_(__FILE__, __LINE__, #call, rc_, (want)); \
     } while (0)
 
-/* ---- The seven create/open/close/unlink/name families, behind one interface ----------- */
+/* ---- The nine create/open/close/unlink/name families, behind one interface ------------ */
 
 /* Adapters give every kind the same signatures, so the checks below run over a table.
  * They pass a NULL out-pointer through unchanged. */
@@ -66,6 +66,8 @@ ADAPT_COMMON(semaphore, mproc_semaphore_t)
 ADAPT_COMMON(event, mproc_event_t)
 ADAPT_COMMON(condition, mproc_condition_t)
 ADAPT_COMMON(barrier, mproc_barrier_t)
+ADAPT_COMMON(dict, mproc_dict_t)
+ADAPT_COMMON(list, mproc_list_t)
 
 #define ADAPT_CREATE(label, type, call)                                                     \
     static int label##_create_(const char *name, const mproc_options_t *opts, void **out) { \
@@ -83,6 +85,8 @@ ADAPT_CREATE(bounded, mproc_semaphore_t, mproc_bounded_semaphore_create(name, 1,
 ADAPT_CREATE(event, mproc_event_t, mproc_event_create(name, opts, hp))
 ADAPT_CREATE(condition, mproc_condition_t, mproc_condition_create(name, opts, hp))
 ADAPT_CREATE(barrier, mproc_barrier_t, mproc_barrier_create(name, 2, opts, hp))
+ADAPT_CREATE(dict, mproc_dict_t, mproc_dict_create(name, 0, 0, opts, hp))
+ADAPT_CREATE(list, mproc_list_t, mproc_list_create(name, 0, 0, opts, hp))
 
 struct kind {
     const char *label;
@@ -105,6 +109,8 @@ static const struct kind kinds[] = {
     {"condition", 4, condition_create_, condition_open_, condition_close_, condition_unlink_,
      condition_name_},
     {"barrier", 5, barrier_create_, barrier_open_, barrier_close_, barrier_unlink_, barrier_name_},
+    {"dict", 6, dict_create_, dict_open_, dict_close_, dict_unlink_, dict_name_},
+    {"list", 7, list_create_, list_open_, list_close_, list_unlink_, list_name_},
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -519,6 +525,101 @@ static void barrier_entry_points_check_their_arguments(void) {
     CHECK_OK(mproc_barrier_close(b));
 }
 
+static void dict_entry_points_check_their_arguments(void) {
+    mproc_dict_t *d = NULL;
+    mproc_dict_t *wrong = (mproc_dict_t *)(void *)stranger;
+    char buf[8];
+    size_t len = 0, n = 0;
+    int found = 0;
+    void *p = NULL;
+    mproc_bytes_t key = {"k", 1};
+    CHECK_OK(mproc_dict_create(NULL, 0, 0, NULL, &d));
+    mproc_dict_t *handles[] = {NULL, wrong};
+    for (int i = 0; i < 2; i++) {
+        mproc_dict_t *h = handles[i];
+        check_context("dict handle %s", i == 0 ? "NULL" : "of another kind");
+        CHECK_FAILS(mproc_dict_set(h, "k", 1, "v", 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_get(h, "k", 1, buf, sizeof buf, &len, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_get_alloc(h, "k", 1, &p, &len, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_contains(h, "k", 1, &found, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_setdefault(h, "k", 1, "v", 1, NULL, NULL, NULL, 0),
+                    MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_pop(h, "k", 1, NULL, NULL, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_delete(h, "k", 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_popitem(h, NULL, NULL, NULL, NULL, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_len(h, &n, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_clear(h, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_update(h, &key, &key, 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_keys(h, &p, &len, &n, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_items(h, &p, &len, &n, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_acquire(h, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_release(h), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_dict_memory(h, &n, NULL, NULL, 0), MPROC_EBADHANDLE);
+    }
+    check_context("%s", "");
+    CHECK_FAILS(mproc_dict_set(d, NULL, 1, "v", 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_set(d, NULL, MPROC_KEY_CSTR, "v", 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_set(d, "k", 1, NULL, 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_set(d, "k", 1, "v", 1, NAN), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_set(d, "k", (size_t)MPROC_CONTAINER_MAX_KEY + 1, "v", 1, 0),
+                MPROC_ETOOBIG);
+    CHECK_FAILS(mproc_dict_get(d, "k", 1, buf, sizeof buf, NULL, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_get(d, "k", 1, buf, sizeof buf, &len, 0), MPROC_ENOTFOUND);
+    CHECK_FAILS(mproc_dict_pop(d, "k", 1, &p, &len, 0), MPROC_ENOTFOUND);
+    CHECK_FAILS(mproc_dict_delete(d, "k", 1, 0), MPROC_ENOTFOUND);
+    CHECK_FAILS(mproc_dict_popitem(d, &p, &len, NULL, NULL, 0), MPROC_EEMPTY);
+    CHECK_FAILS(mproc_dict_len(d, NULL, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_keys(d, NULL, &len, &n, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_update(d, NULL, &key, 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_dict_release(d), MPROC_ENOTOWNER);
+    CHECK_FAILS(mproc_records_next(NULL, 1, &len, (const void **)&p, &n), MPROC_EINVAL);
+    CHECK_OK(mproc_dict_len(d, &n, 0));
+    CHECK(n == 0);
+    CHECK_OK(mproc_dict_close(d));
+}
+
+static void list_entry_points_check_their_arguments(void) {
+    mproc_list_t *l = NULL;
+    mproc_list_t *wrong = (mproc_list_t *)(void *)stranger;
+    char buf[8];
+    size_t len = 0, n = 0;
+    void *p = NULL;
+    mproc_bytes_t item = {"i", 1};
+    CHECK_OK(mproc_list_create(NULL, 0, 0, NULL, &l));
+    mproc_list_t *handles[] = {NULL, wrong};
+    for (int i = 0; i < 2; i++) {
+        mproc_list_t *h = handles[i];
+        check_context("list handle %s", i == 0 ? "NULL" : "of another kind");
+        CHECK_FAILS(mproc_list_append(h, "v", 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_extend(h, &item, 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_get(h, 0, buf, sizeof buf, &len, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_get_alloc(h, 0, &p, &len, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_set(h, 0, "v", 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_insert(h, 0, "v", 1, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_pop(h, -1, NULL, NULL, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_len(h, &n, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_slice(h, 0, 1, &p, &len, &n, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_set_slice(h, 0, 1, NULL, 0, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_acquire(h, 0), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_release(h), MPROC_EBADHANDLE);
+        CHECK_FAILS(mproc_list_memory(h, &n, NULL, NULL, 0), MPROC_EBADHANDLE);
+    }
+    check_context("%s", "");
+    CHECK_FAILS(mproc_list_append(l, NULL, 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_list_append(l, "v", 1, NAN), MPROC_EINVAL);
+    CHECK_FAILS(mproc_list_extend(l, NULL, 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_list_get(l, 0, buf, sizeof buf, &len, 0), MPROC_ENOTFOUND);
+    CHECK_FAILS(mproc_list_get(l, 0, NULL, 1, &len, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_list_set(l, 0, "v", 1, 0), MPROC_ENOTFOUND);
+    CHECK_FAILS(mproc_list_pop(l, -1, NULL, NULL, 0), MPROC_ENOTFOUND);
+    CHECK_FAILS(mproc_list_slice(l, 0, 1, NULL, &len, &n, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_list_set_slice(l, 0, 1, NULL, 1, 0), MPROC_EINVAL);
+    CHECK_FAILS(mproc_list_release(l), MPROC_ENOTOWNER);
+    CHECK_OK(mproc_list_len(l, &n, 0));
+    CHECK(n == 0);
+    CHECK_OK(mproc_list_close(l));
+}
+
 static void options_init_refuses_null(void) {
     CHECK_FAILS(mproc_options_init(NULL), MPROC_EINVAL);
 }
@@ -549,6 +650,8 @@ int main(void) {
     RUN(event_entry_points_check_their_arguments);
     RUN(condition_entry_points_check_their_arguments);
     RUN(barrier_entry_points_check_their_arguments);
+    RUN(dict_entry_points_check_their_arguments);
+    RUN(list_entry_points_check_their_arguments);
     RUN(options_init_refuses_null);
     RUN(never_failing_functions_accept_any_input);
     CHECK_OK(mproc_event_close(stranger));
