@@ -19,9 +19,14 @@ the ratio is mproc's rate over multiprocessing's. The comparisons:
   second (target >= 1x).
 - Pool(4).map of a cheap module-level function over range(200000) with the default
   chunksize and over range(20000) with chunksize=1 (target >= 1x); the pool is started and warmed before the clock runs.
+- Dict: two processes each set and get their own key (``d[tag] = i; d[tag]``), 100000
+  pairs in all on an mproc.Dict against 20000 on a multiprocessing Manager().dict()
+  (started before the clock runs; it is slow enough that fewer pairs measure it well);
+  pairs per second (target >= 50x).
 Children of both libraries are forked by multiprocessing's "fork" context, so only the
 object under test differs. ``--quick``: one repetition of smaller runs (a smoke test of a
-few seconds; its figures are not meant to be quoted). Standard library only. Exit status:
+few seconds; its figures are not meant to be quoted). ``--only WORD``: only the figures
+whose label contains WORD (``--only dict``). Standard library only. Exit status:
 0 when every figure was measured (a missed target is reported, not fatal), 1 otherwise.
 """
 
@@ -159,6 +164,15 @@ def pong(ping_event, pong_event, n):
         pong_event.set()
 
 
+def dict_pairs(d, n, tag):
+    """n set+get pairs on the key `tag` of a shared dict."""
+    for i in range(n):
+        d[tag] = i
+        d[tag]
+    if d[tag] != n - 1:
+        sys.exit(5)
+
+
 def square(x):
     """The cheap function of the Pool figures."""
     return x * x
@@ -210,6 +224,32 @@ def event_ping_pong(make_event, n):
     return run
 
 
+def dict_set_get(make_dict, n):
+    """set+get pairs per second, two processes on one shared dict (n pairs in all)."""
+    def run():
+        d = make_dict()
+        try:
+            starts, ends = run_children([(dict_pairs, (d, n // 2, "a")),
+                                         (dict_pairs, (d, n // 2, "b"))])
+        finally:
+            getattr(d, "close", lambda: None)()  # a DictProxy has no close
+        return n / (max(ends) - min(starts))
+    return run
+
+
+def compare_dicts(reps, scale):
+    """mproc.Dict against a Manager().dict() of a manager started beforehand."""
+    mine = best_of(reps, dict_set_get(mproc.Dict, 100000 // scale))
+    try:
+        manager = CTX.Manager()
+    except Exception as exc:
+        return mine, "failed (%s: %s)" % (type(exc).__name__, exc)
+    try:
+        return mine, best_of(reps, dict_set_get(manager.dict, 20000 // scale))
+    finally:
+        manager.shutdown()
+
+
 def pool_map(pool, items, chunksize):
     def run():
         t0 = time.perf_counter()
@@ -254,7 +294,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="one repetition of small runs: a smoke test of a few seconds")
-    quick = parser.parse_args().quick
+    parser.add_argument("--only", metavar="WORD",
+                        help="only the figures whose label contains WORD (say: dict)")
+    args = parser.parse_args()
+    quick, only = args.quick, args.only
     reps = 1 if quick else 3
     scale = 10 if quick else 1
     print("mproc %s (%s) vs multiprocessing, Python %s; best of %d; load average %s%s"
@@ -264,42 +307,37 @@ def main():
 
     results = []  # (label, mproc figure, multiprocessing figure, target)
     obj = (12345, "abc", 1.5)
-    results.append((
-        "queue 64 B bytes 1->1",
-        best_of(reps, queue_stream(mproc.Queue, "put_bytes", "get_bytes", 400000 // scale,
-                                   PAYLOAD)),
-        best_of(reps, queue_stream(CTX.Queue, "put", "get", 100000 // scale, PAYLOAD)),
-        5))
-    report(*results[-1])
-    results.append((
-        "queue pickled (i, 'abc', 1.5) 1->1",
-        best_of(reps, queue_stream(mproc.Queue, "put", "get", 200000 // scale, obj)),
-        best_of(reps, queue_stream(CTX.Queue, "put", "get", 100000 // scale, obj)),
-        1))
-    report(*results[-1])
-    results.append((
-        "lock acquire+release uncontended",
-        best_of(reps, lock_uncontended(mproc.Lock, 1000000 // scale)),
-        best_of(reps, lock_uncontended(CTX.Lock, 1000000 // scale)),
-        1))
-    report(*results[-1])
-    results.append((
-        "lock acquire+release contended, 2 processes",
-        best_of(reps, lock_contended(mproc.Lock, 200000 // scale)),
-        best_of(reps, lock_contended(CTX.Lock, 200000 // scale)),
-        1))
-    report(*results[-1])
-    results.append((
-        "event ping-pong round trips, 2 processes",
-        best_of(reps, event_ping_pong(mproc.Event, 20000 // scale)),
-        best_of(reps, event_ping_pong(CTX.Event, 20000 // scale)),
-        1))
-    report(*results[-1])
-    before = len(results)
-    compare_pools(reps, {None: list(range(200000 // scale)), 1: list(range(20000 // scale))},
-                  results)
-    for r in results[before:]:
-        report(*r)
+    figures = [
+        ("queue 64 B bytes 1->1", lambda: (
+            best_of(reps, queue_stream(mproc.Queue, "put_bytes", "get_bytes",
+                                       400000 // scale, PAYLOAD)),
+            best_of(reps, queue_stream(CTX.Queue, "put", "get", 100000 // scale, PAYLOAD))),
+         5),
+        ("queue pickled (i, 'abc', 1.5) 1->1", lambda: (
+            best_of(reps, queue_stream(mproc.Queue, "put", "get", 200000 // scale, obj)),
+            best_of(reps, queue_stream(CTX.Queue, "put", "get", 100000 // scale, obj))), 1),
+        ("lock acquire+release uncontended", lambda: (
+            best_of(reps, lock_uncontended(mproc.Lock, 1000000 // scale)),
+            best_of(reps, lock_uncontended(CTX.Lock, 1000000 // scale))), 1),
+        ("lock acquire+release contended, 2 processes", lambda: (
+            best_of(reps, lock_contended(mproc.Lock, 200000 // scale)),
+            best_of(reps, lock_contended(CTX.Lock, 200000 // scale))), 1),
+        ("event ping-pong round trips, 2 processes", lambda: (
+            best_of(reps, event_ping_pong(mproc.Event, 20000 // scale)),
+            best_of(reps, event_ping_pong(CTX.Event, 20000 // scale))), 1),
+        ("dict %d set+get pairs, 2 processes (multiprocessing: Manager().dict(), %d pairs)"
+         % (100000 // scale, 20000 // scale), lambda: compare_dicts(reps, scale), 50),
+    ]
+    for label, measure, target in figures:
+        if only is None or only in label:
+            results.append((label,) + measure() + (target,))
+            report(*results[-1])
+    if only is None or only in "Pool(4).map items, default chunksize, chunksize=1":
+        before = len(results)
+        compare_pools(reps, {None: list(range(200000 // scale)),
+                             1: list(range(20000 // scale))}, results)
+        for r in results[before:]:
+            report(*r)
     print("load average at the end: %s" % load_average())
     return 0 if all(isinstance(r[1], float) and isinstance(r[2], float)
                     for r in results) else 1

@@ -177,3 +177,78 @@ def to_timeout(block=True, timeout=None):
     if timeout != timeout:  # NaN
         raise ValueError("timeout must be a number, not NaN")
     return max(timeout, 0.0)
+
+
+# ---- Dict and List (shared containers) -----------------------------------------------
+# The prototypes of the "Dict and List" section of mproc.h. They are declared here, on
+# `lib` (GIL released: for calls that may wait), and containers.py makes PyDLL twins from
+# the same table for its first try (timeout 0, GIL held). A library built before the
+# containers existed lacks these symbols: then CONTAINERS is False and creating a
+# container says so, instead of `import mproc` failing for every other kind.
+
+
+class Bytes(ctypes.Structure):
+    """mproc_bytes_t: one byte string passed in. `data` is a c_char_p (the ABI's
+    const void *), so assigning a bytes object keeps it alive with the array."""
+    _fields_ = [("data", ctypes.c_char_p), ("len", ctypes.c_size_t)]
+
+
+_v, _sz, _d, _i = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_double, ctypes.c_int
+_szp, _vp, _ip = ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_void_p), \
+    ctypes.POINTER(ctypes.c_int)
+_ll, _hp = ctypes.c_longlong, ctypes.POINTER(handle_t)
+_bp = ctypes.POINTER(Bytes)
+_cs = ctypes.c_char_p
+
+CONTAINER_PROTOTYPES = {
+    # name: argtypes (every one returns an int status)
+    "mproc_dict_create": [_cs, _sz, _sz, _v, _hp],
+    "mproc_dict_open": [_cs, _hp],
+    "mproc_dict_close": [handle_t],
+    "mproc_dict_unlink": [_cs],
+    "mproc_dict_name": [handle_t, _cs, _sz],
+    "mproc_dict_set": [handle_t, _cs, _sz, _cs, _sz, _d],
+    "mproc_dict_get": [handle_t, _cs, _sz, _v, _sz, _szp, _d],
+    "mproc_dict_get_alloc": [handle_t, _cs, _sz, _vp, _szp, _d],
+    "mproc_dict_contains": [handle_t, _cs, _sz, _ip, _d],
+    "mproc_dict_setdefault": [handle_t, _cs, _sz, _cs, _sz, _vp, _szp, _ip, _d],
+    "mproc_dict_pop": [handle_t, _cs, _sz, _vp, _szp, _d],
+    "mproc_dict_delete": [handle_t, _cs, _sz, _d],
+    "mproc_dict_popitem": [handle_t, _vp, _szp, _vp, _szp, _d],
+    "mproc_dict_len": [handle_t, _szp, _d],
+    "mproc_dict_clear": [handle_t, _d],
+    "mproc_dict_update": [handle_t, _bp, _bp, _sz, _d],
+    "mproc_dict_keys": [handle_t, _vp, _szp, _szp, _d],
+    "mproc_dict_items": [handle_t, _vp, _szp, _szp, _d],
+    "mproc_dict_acquire": [handle_t, _d],
+    "mproc_dict_release": [handle_t],
+    "mproc_dict_memory": [handle_t, _szp, _szp, _szp, _d],
+    "mproc_list_create": [_cs, _sz, _sz, _v, _hp],
+    "mproc_list_open": [_cs, _hp],
+    "mproc_list_close": [handle_t],
+    "mproc_list_unlink": [_cs],
+    "mproc_list_name": [handle_t, _cs, _sz],
+    "mproc_list_append": [handle_t, _cs, _sz, _d],
+    "mproc_list_extend": [handle_t, _bp, _sz, _d],
+    "mproc_list_get": [handle_t, _ll, _v, _sz, _szp, _d],
+    "mproc_list_get_alloc": [handle_t, _ll, _vp, _szp, _d],
+    "mproc_list_set": [handle_t, _ll, _cs, _sz, _d],
+    "mproc_list_insert": [handle_t, _ll, _cs, _sz, _d],
+    "mproc_list_pop": [handle_t, _ll, _vp, _szp, _d],
+    "mproc_list_len": [handle_t, _szp, _d],
+    "mproc_list_slice": [handle_t, _ll, _ll, _vp, _szp, _szp, _d],
+    "mproc_list_set_slice": [handle_t, _ll, _ll, _bp, _sz, _d],
+    "mproc_list_acquire": [handle_t, _d],
+    "mproc_list_release": [handle_t],
+    "mproc_list_memory": [handle_t, _szp, _szp, _szp, _d],
+    "mproc_records_next": [_v, _sz, _szp, _vp, _szp],
+}
+
+free = declare("mproc_free", [ctypes.c_void_p])
+
+CONTAINERS = all(hasattr(lib, name) for name in CONTAINER_PROTOTYPES)
+if CONTAINERS:
+    for _name, _args in CONTAINER_PROTOTYPES.items():
+        declare(_name, _args)
+    del _name, _args
+del _v, _sz, _d, _i, _szp, _vp, _ip, _ll, _hp, _bp, _cs
