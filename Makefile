@@ -18,7 +18,7 @@ help:
 	@echo "make test    build and run every test (ctest, build/)"
 	@echo "make asan    configure, build and test with ASan + UBSan (build-asan/)"
 	@echo "make tsan    configure, build and test with TSan (build-tsan/)"
-	@echo "make bench   Release build, run the sync, queue, process and pool benchmarks (build-release/)"
+	@echo "make bench   Release build, run the sync, queue, process, pool and container benchmarks (build-release/)"
 	@echo "             and the Python binding against multiprocessing (python-bench)"
 	@echo "make python-bench  only the Python one: bench/python/mproc_vs_multiprocessing.py"
 	@echo "make format  clang-format the tracked C/C++ files"
@@ -54,12 +54,14 @@ tsan: deps
 bench: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target mproc_sync_bench mproc_queue_bench \
-		mproc_process_bench mproc_thread_pool_bench mproc_process_pool_bench mproc mproc_worker
+		mproc_process_bench mproc_thread_pool_bench mproc_process_pool_bench \
+		mproc_container_bench mproc mproc_worker
 	build-release/bench/mproc_sync_bench
 	build-release/bench/mproc_queue_bench
 	build-release/bench/mproc_process_bench
 	build-release/bench/mproc_thread_pool_bench
 	build-release/bench/mproc_process_pool_bench
+	build-release/bench/mproc_container_bench
 	$(PYTHON_BENCH)
 
 # The Python binding (bindings/python, from the source tree) on the Release library.

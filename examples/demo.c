@@ -16,6 +16,9 @@
  * Act 6: a subprocess run with its output captured (mproc_run, like subprocess.run).
  * Act 7: the tutorials' Pool: Pool(4).map over 5 tasks of 0.2 s each, results in order,
  *        in about 0.4 s (two rounds), not 1.0 s.
+ * Act 8: the tutorials' Manager().dict(), with no manager process: 10 Processes, one after
+ *        the other (start, then join, as the tutorial does), each open a named shared Dict,
+ *        set d["num"] = 100 + i and print d.items(); the parent then reads "109".
  *
  * Every object is created by name in the parent and opened by name in the workers, as
  * unrelated processes (in any language) would. Every wait has a timeout.
@@ -45,7 +48,7 @@ struct shared {
 static struct shared *sh;
 static pid_t parent;
 static char lock_name[64], cond_name[64], barrier_name[64], event_name[64], sem_name[64];
-static char queue_name[64], array_name[64];
+static char queue_name[64], array_name[64], dict_name[64];
 
 /* Every mproc call is checked: on failure say what, why, and exit non-zero. */
 #define CHECK(call)                                                                          \
@@ -68,6 +71,7 @@ static void unlink_names(void) {
     mproc_semaphore_unlink(sem_name);
     mproc_queue_unlink(queue_name);
     mproc_array_unlink(array_name);
+    mproc_dict_unlink(dict_name);
 }
 
 /* The predicate for mproc_condition_wait_for, called with the lock held. */
@@ -296,6 +300,89 @@ static int pool_map(void) {
     return ok;
 }
 
+/* Prints a dict's items as Python prints d.items() of str keys and values:
+ * [('num', '105')]. Returns the number of items, or -1 on failure. */
+static long print_items(const char *label, mproc_dict_t *dict) {
+    void *data;
+    size_t len, count, offset = 0;
+    CHECK(mproc_dict_items(dict, &data, &len, &count, TIMEOUT));
+    printf("%s[", label);
+    for (size_t i = 0; i < count; i += 2) {
+        const void *key, *value;
+        size_t key_len, value_len;
+        CHECK(mproc_records_next(data, len, &offset, &key, &key_len));
+        CHECK(mproc_records_next(data, len, &offset, &value, &value_len));
+        printf("%s('%.*s', '%.*s')", i == 0 ? "" : ", ", (int)key_len, (const char *)key,
+               (int)value_len, (const char *)value);
+    }
+    printf("]\n");
+    mproc_free(data);
+    return (long)(count / 2);
+}
+
+/* 1 if the dict holds exactly one item, "num", whose value is `want`. */
+static int holds_only_num(mproc_dict_t *dict, const char *want) {
+    char value[16];
+    size_t n, len;
+    CHECK(mproc_dict_len(dict, &n, TIMEOUT));
+    if (n != 1) return 0;
+    int rc = mproc_dict_get(dict, "num", MPROC_KEY_CSTR, value, sizeof value, &len, TIMEOUT);
+    return rc == MPROC_OK && len == strlen(want) && memcmp(value, want, len) == 0;
+}
+
+/* Act 8's task, the tutorials' func(i, dic): dic["num"] = 100 + i; print(dic.items()).
+ * The number is stored as text, so any language reads it back as "105". Exits 0 only if
+ * the dict it prints holds just its own number: the previous process's value was
+ * replaced in place, not added. */
+static int set_num(void *i) {
+    mproc_dict_t *dict;
+    char value[16], label[64];
+    snprintf(value, sizeof value, "%d", 100 + (int)(long)i);
+    snprintf(label, sizeof label, "  process %ld (pid %d): d.items() = ", (long)i, (int)getpid());
+    CHECK(mproc_dict_open(dict_name, &dict));
+    CHECK(mproc_dict_set(dict, "num", MPROC_KEY_CSTR, value, strlen(value), TIMEOUT));
+    print_items(label, dict);
+    int ok = holds_only_num(dict, value);
+    CHECK(mproc_dict_close(dict));
+    return ok ? 0 : 1;
+}
+
+/* Act 8: for i in range(10): Process(target=func, args=(i, dic)), start, join -- one
+ * after the other, as the tutorial does, so the last one's "109" is what remains. 1 if
+ * every process succeeded and the parent reads exactly [('num', '109')]. */
+static int manager_dict(void) {
+    enum { N = 10 };
+    mproc_dict_t *dict;
+    CHECK(mproc_dict_create(dict_name, 0, 0, NULL, &dict));
+    int codes_ok = 1;
+    for (long i = 0; i < N; i++) {
+        mproc_task_t *task;
+        mproc_process_t *proc;
+        int code = -1;
+        CHECK(mproc_task_from_function(set_num, (void *)i, &task));
+        CHECK(mproc_process_create(task, NULL, &proc));
+        CHECK(mproc_task_close(task));
+        CHECK(mproc_process_start(proc));
+        CHECK(mproc_process_join(proc, 60.0));
+        CHECK(mproc_process_exitcode(proc, &code));
+        CHECK(mproc_process_close(proc));
+        codes_ok = codes_ok && code == 0;
+    }
+    long items = print_items("  parent: d.items() = ", dict);
+    char last[16] = "(none)";
+    size_t len = 0;
+    if (mproc_dict_get(dict, "num", MPROC_KEY_CSTR, last, sizeof last - 1, &len, TIMEOUT) ==
+        MPROC_OK)
+        last[len] = '\0';
+    int ok = codes_ok && items == 1 && strcmp(last, "109") == 0;
+    printf(
+        "act 8 %s: %d processes set d[\"num\"] in turn (%s); %ld item(s) left, num = %s "
+        "(expected 1, num = 109)\n",
+        ok ? "done" : "FAILED", N, codes_ok ? "all exited 0" : "some FAILED", items, last);
+    CHECK(mproc_dict_close(dict));
+    return ok;
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep lines whole when several processes print */
     parent = getpid();
@@ -306,6 +393,7 @@ int main(void) {
     snprintf(sem_name, sizeof sem_name, "demo-%d-downloads", (int)parent);
     snprintf(queue_name, sizeof queue_name, "demo-%d-queue", (int)parent);
     snprintf(array_name, sizeof array_name, "demo-%d-array", (int)parent);
+    snprintf(dict_name, sizeof dict_name, "demo-%d-dict", (int)parent);
     atexit(unlink_names);
 
     sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -400,6 +488,8 @@ int main(void) {
     ok = captured_subprocess() && ok;
     printf("act 7: Pool(4).map(square, range(5))\n");
     ok = pool_map() && ok;
+    printf("act 8: Manager().dict() without a manager: 10 processes set d[\"num\"] = 100 + i\n");
+    ok = manager_dict() && ok;
 
     CHECK(mproc_semaphore_close(sem));
     CHECK(mproc_event_close(start));
