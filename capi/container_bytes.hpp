@@ -1,6 +1,7 @@
 // Byte strings in and out of Dict and List: the checks of what the caller passes in
-// (NULL with a length, C-string keys, the key limit) and the memory handed out (a copy, a
-// snapshot of records), allocated with malloc because mproc_free is free().
+// (NULL with a length, C-string keys, the key limit) and what is handed out (a copy into
+// the caller's buffer; or memory allocated with malloc, because mproc_free is free(): a
+// copy, a snapshot of records).
 //
 // The output helpers run inside the containers' callbacks, under the lock, and may run
 // inside a change (pop, popitem, setdefault). There they must not throw std::bad_alloc:
@@ -104,6 +105,35 @@ class Owned {
   private:
     void *p_ = nullptr;
     std::size_t len_ = 0;
+};
+
+// The out-parameters of a get into the caller's buffer of `cap` bytes, checked before it
+// starts: len, and buf unless cap is 0.
+inline int check_buffer_out(const char *function, const void *buf, std::size_t cap,
+                            const std::size_t *len) noexcept {
+    if (len == nullptr) return null_argument(function, "len");
+    if (buf == nullptr && cap > 0) return null_argument(function, "buf");
+    return MPROC_OK;
+}
+
+// A value copied into the caller's buffer of `cap` bytes if it fits, and its size either
+// way, so that a get into a buffer too small can say what it needs.
+class BufferCopy {
+  public:
+    BufferCopy(void *buf, std::size_t cap) noexcept : buf_(buf), cap_(cap) {}
+
+    void copy(std::string_view bytes) noexcept {
+        size_ = bytes.size();
+        if (!bytes.empty() && fits()) std::memcpy(buf_, bytes.data(), bytes.size());
+    }
+
+    std::size_t size() const noexcept { return size_; }
+    bool fits() const noexcept { return size_ <= cap_; }
+
+  private:
+    void *buf_;
+    std::size_t cap_;
+    std::size_t size_ = 0;
 };
 
 // A snapshot being built: records of a uint64_t length (native byte order) and its bytes,

@@ -1,15 +1,13 @@
 // mproc_dict_*: the C face of core::container::SharedDict.
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "container/dict.hpp"
 #include "container_bytes.hpp"
+#include "container_calls.hpp"
 #include "handle.hpp"
 
-using mproc::core::container::HeapMemory;
-using mproc::core::container::HeapSizes;
 using mproc::core::container::Item;
 using mproc::core::container::SharedDict;
 using mproc::core::sync::Deadline;
@@ -23,6 +21,7 @@ static_assert(MPROC_CONTAINER_MAX_SIZE == mproc::core::container::kMaxReservatio
 
 struct mproc_dict : capi::Handle<SharedDict, 0x44494354u /* DICT */> {
     using Handle::Handle;
+    static constexpr const char *kKind = "dict";
 };
 
 namespace {
@@ -45,26 +44,16 @@ int report_key(int status, const mproc_dict &h, const char *verb, std::string_vi
 int start_key_call(const char *function, const mproc_dict_t *dict, const char *verb,
                    const void *key, std::size_t key_len, double timeout, mproc_dict **h,
                    std::string_view *k) noexcept {
-    *h = capi::live(dict);
-    if (*h == nullptr) return capi::bad_handle(function);
-    if (!capi::valid_timeout(timeout)) return capi::bad_timeout(function);
+    const int rc = capi::start_call(function, dict, timeout, h);
+    if (rc != MPROC_OK) return rc;
     return capi::key_view(function, (*h)->name, verb, "key", key, key_len, k);
-}
-
-// The checks of every call that takes a handle and a timeout.
-int start_call(const char *function, const mproc_dict_t *dict, double timeout,
-               mproc_dict **h) noexcept {
-    *h = capi::live(dict);
-    if (*h == nullptr) return capi::bad_handle(function);
-    if (!capi::valid_timeout(timeout)) return capi::bad_timeout(function);
-    return MPROC_OK;
 }
 
 // keys (one record per key) or items (key, value).
 int snapshot(const char *function, mproc_dict_t *dict, bool with_values, void **data,
              std::size_t *len, std::size_t *count, double timeout) noexcept {
     mproc_dict *h = nullptr;
-    int rc = start_call(function, dict, timeout, &h);
+    int rc = capi::start_call(function, dict, timeout, &h);
     if (rc != MPROC_OK) return rc;
     rc = capi::check_snapshot_out(function, data, len, count);
     if (rc != MPROC_OK) return rc;
@@ -87,11 +76,7 @@ extern "C" {
 
 int mproc_dict_create(const char *name, size_t initial_size, size_t max_size,
                       const mproc_options_t *opts, mproc_dict_t **out) {
-    return capi::new_handle("mproc_dict_create", out, [&] {
-        // 0 passes through: the core gives it the default, and checks the ranges.
-        return SharedDict::create(capi::create_name(name), HeapSizes{initial_size, max_size},
-                                  capi::to_create_options(opts));
-    });
+    return capi::create_container("mproc_dict_create", name, initial_size, max_size, opts, out);
 }
 
 int mproc_dict_open(const char *name, mproc_dict_t **out) {
@@ -132,20 +117,16 @@ int mproc_dict_get(mproc_dict_t *dict, const void *key, size_t key_len, void *bu
     std::string_view k;
     int rc = start_key_call(function, dict, "get", key, key_len, timeout, &h, &k);
     if (rc != MPROC_OK) return rc;
-    if (len == nullptr) return capi::null_argument(function, "len");
-    if (buf == nullptr && cap > 0) return capi::null_argument(function, "buf");
+    rc = capi::check_buffer_out(function, buf, cap, len);
+    if (rc != MPROC_OK) return rc;
     return capi::guarded([&] {
-        std::size_t size = 0;
+        capi::BufferCopy copy(buf, cap);
         const int status = h->rep->get(
-            k,
-            [&](std::string_view v) {
-                size = v.size();
-                if (!v.empty() && v.size() <= cap) std::memcpy(buf, v.data(), v.size());
-            },
-            Deadline::after(timeout));
+            k, [&](std::string_view v) { copy.copy(v); }, Deadline::after(timeout));
         if (status != MPROC_OK) return report_key(status, *h, "get", k);
+        const std::size_t size = copy.size();
         *len = size;
-        if (size > cap) {
+        if (!copy.fits()) {
             return capi::fail(MPROC_ETOOBIG, "dict '" + h->name + "': get: the value is " +
                                                  std::to_string(size) + " bytes, the buffer " +
                                                  std::to_string(cap));
@@ -249,7 +230,7 @@ int mproc_dict_popitem(mproc_dict_t *dict, void **key, size_t *key_len, void **v
                        size_t *value_len, double timeout) {
     const char *function = "mproc_dict_popitem";
     mproc_dict *h = nullptr;
-    int rc = start_call(function, dict, timeout, &h);
+    int rc = capi::start_call(function, dict, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (key != nullptr && key_len == nullptr) return capi::null_argument(function, "key_len");
     if (value != nullptr && value_len == nullptr) {
@@ -275,21 +256,12 @@ int mproc_dict_popitem(mproc_dict_t *dict, void **key, size_t *key_len, void **v
 }
 
 int mproc_dict_len(mproc_dict_t *dict, size_t *n, double timeout) {
-    mproc_dict *h = nullptr;
-    int rc = start_call("mproc_dict_len", dict, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    if (n == nullptr) return capi::null_argument("mproc_dict_len", "n");
-    return capi::guarded([&] {
-        std::size_t size = 0;
-        const int status = h->rep->size(&size, Deadline::after(timeout));
-        if (status == MPROC_OK) *n = size;
-        return capi::report(status, "dict", h->name, "len");
-    });
+    return capi::container_len("mproc_dict_len", dict, n, timeout);
 }
 
 int mproc_dict_clear(mproc_dict_t *dict, double timeout) {
     mproc_dict *h = nullptr;
-    int rc = start_call("mproc_dict_clear", dict, timeout, &h);
+    int rc = capi::start_call("mproc_dict_clear", dict, timeout, &h);
     if (rc != MPROC_OK) return rc;
     return capi::guarded([&] {
         return capi::report(h->rep->clear(Deadline::after(timeout)), "dict", h->name, "clear");
@@ -300,7 +272,7 @@ int mproc_dict_update(mproc_dict_t *dict, const mproc_bytes_t *keys, const mproc
                       size_t n, double timeout) {
     const char *function = "mproc_dict_update";
     mproc_dict *h = nullptr;
-    int rc = start_call(function, dict, timeout, &h);
+    int rc = capi::start_call(function, dict, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (n > 0 && keys == nullptr) return capi::null_argument(function, "keys");
     if (n > 0 && values == nullptr) return capi::null_argument(function, "values");
@@ -331,34 +303,16 @@ int mproc_dict_items(mproc_dict_t *dict, void **data, size_t *len, size_t *count
 }
 
 int mproc_dict_acquire(mproc_dict_t *dict, double timeout) {
-    mproc_dict *h = nullptr;
-    int rc = start_call("mproc_dict_acquire", dict, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    return capi::report(h->rep->acquire(Deadline::after(timeout)), "dict", h->name, "acquire");
+    return capi::container_acquire("mproc_dict_acquire", dict, timeout);
 }
 
 int mproc_dict_release(mproc_dict_t *dict) {
-    mproc_dict *h = capi::live(dict);
-    if (h == nullptr) return capi::bad_handle("mproc_dict_release");
-    return capi::report(h->rep->release(), "dict", h->name,
-                        "release by a thread that does not own its lock");
+    return capi::container_release("mproc_dict_release", dict);
 }
 
 int mproc_dict_memory(mproc_dict_t *dict, size_t *capacity, size_t *max_size, size_t *free,
                       double timeout) {
-    mproc_dict *h = nullptr;
-    int rc = start_call("mproc_dict_memory", dict, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    return capi::guarded([&] {
-        HeapMemory m;
-        const int status = h->rep->memory(Deadline::after(timeout), &m);
-        if (status == MPROC_OK) {
-            if (capacity != nullptr) *capacity = m.capacity;
-            if (max_size != nullptr) *max_size = m.max_size;
-            if (free != nullptr) *free = m.free;
-        }
-        return capi::report(status, "dict", h->name, "memory");
-    });
+    return capi::container_memory("mproc_dict_memory", dict, capacity, max_size, free, timeout);
 }
 
 }  // extern "C"

@@ -1,16 +1,14 @@
 // mproc_list_*: the C face of core::container::SharedList.
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "container/list.hpp"
 #include "container_bytes.hpp"
+#include "container_calls.hpp"
 #include "handle.hpp"
 
-using mproc::core::container::HeapMemory;
-using mproc::core::container::HeapSizes;
 using mproc::core::container::SharedList;
 using mproc::core::sync::Deadline;
 namespace capi = mproc::capi;
@@ -19,18 +17,10 @@ static_assert(sizeof(long long) == sizeof(std::int64_t), "list indexes pass thro
 
 struct mproc_list : capi::Handle<SharedList, 0x4c495354u /* LIST */> {
     using Handle::Handle;
+    static constexpr const char *kKind = "list";
 };
 
 namespace {
-
-// The checks of every call that takes a handle and a timeout.
-int start_call(const char *function, const mproc_list_t *list, double timeout,
-               mproc_list **h) noexcept {
-    *h = capi::live(list);
-    if (*h == nullptr) return capi::bad_handle(function);
-    if (!capi::valid_timeout(timeout)) return capi::bad_timeout(function);
-    return MPROC_OK;
-}
 
 // The status of a call on an index: ENOTFOUND says which index, the rest as report().
 int report_index(int status, const mproc_list &h, const char *verb, long long index) noexcept {
@@ -56,17 +46,31 @@ int item_views(const char *function, const mproc_bytes_t *items, std::size_t n,
     return MPROC_OK;
 }
 
+// A change of the list with items[0..n) (extend, set_slice): every item is checked before
+// change(list, views, deadline) touches the list, so it is all or nothing.
+template <typename Change>
+int change_with_items(const char *function, const char *verb, mproc_list_t *list,
+                      const mproc_bytes_t *items, std::size_t n, double timeout,
+                      Change &&change) noexcept {
+    mproc_list *h = nullptr;
+    const int rc = capi::start_call(function, list, timeout, &h);
+    if (rc != MPROC_OK) return rc;
+    return capi::guarded([&] {
+        std::vector<std::string_view> views;
+        const int bad = item_views(function, items, n, &views);
+        if (bad != MPROC_OK) return bad;
+        return capi::report(change(*h->rep, views.data(), Deadline::after(timeout)), "list",
+                            h->name, verb);
+    });
+}
+
 }  // namespace
 
 extern "C" {
 
 int mproc_list_create(const char *name, size_t initial_size, size_t max_size,
                       const mproc_options_t *opts, mproc_list_t **out) {
-    return capi::new_handle("mproc_list_create", out, [&] {
-        // 0 passes through: the core gives it the default, and checks the ranges.
-        return SharedList::create(capi::create_name(name), HeapSizes{initial_size, max_size},
-                                  capi::to_create_options(opts));
-    });
+    return capi::create_container("mproc_list_create", name, initial_size, max_size, opts, out);
 }
 
 int mproc_list_open(const char *name, mproc_list_t **out) {
@@ -87,7 +91,7 @@ int mproc_list_name(const mproc_list_t *list, char *buf, size_t len) {
 
 int mproc_list_append(mproc_list_t *list, const void *data, size_t len, double timeout) {
     mproc_list *h = nullptr;
-    int rc = start_call("mproc_list_append", list, timeout, &h);
+    int rc = capi::start_call("mproc_list_append", list, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (!capi::valid_bytes(data, len)) return capi::null_argument("mproc_list_append", "data");
     return capi::guarded([&] {
@@ -97,40 +101,29 @@ int mproc_list_append(mproc_list_t *list, const void *data, size_t len, double t
 }
 
 int mproc_list_extend(mproc_list_t *list, const mproc_bytes_t *items, size_t n, double timeout) {
-    const char *function = "mproc_list_extend";
-    mproc_list *h = nullptr;
-    int rc = start_call(function, list, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    return capi::guarded([&] {
-        // Every item is checked before the list is touched: all or nothing.
-        std::vector<std::string_view> views;
-        const int bad = item_views(function, items, n, &views);
-        if (bad != MPROC_OK) return bad;
-        return capi::report(h->rep->extend(views.data(), n, Deadline::after(timeout)), "list",
-                            h->name, "extend");
-    });
+    return change_with_items(
+        "mproc_list_extend", "extend", list, items, n, timeout,
+        [&](SharedList &l, const std::string_view *views, const Deadline &deadline) {
+            return l.extend(views, n, deadline);
+        });
 }
 
 int mproc_list_get(mproc_list_t *list, long long index, void *buf, size_t cap, size_t *len,
                    double timeout) {
     const char *function = "mproc_list_get";
     mproc_list *h = nullptr;
-    int rc = start_call(function, list, timeout, &h);
+    int rc = capi::start_call(function, list, timeout, &h);
     if (rc != MPROC_OK) return rc;
-    if (len == nullptr) return capi::null_argument(function, "len");
-    if (buf == nullptr && cap > 0) return capi::null_argument(function, "buf");
+    rc = capi::check_buffer_out(function, buf, cap, len);
+    if (rc != MPROC_OK) return rc;
     return capi::guarded([&] {
-        std::size_t size = 0;
+        capi::BufferCopy copy(buf, cap);
         const int status = h->rep->get(
-            index,
-            [&](std::string_view v) {
-                size = v.size();
-                if (!v.empty() && v.size() <= cap) std::memcpy(buf, v.data(), v.size());
-            },
-            Deadline::after(timeout));
+            index, [&](std::string_view v) { copy.copy(v); }, Deadline::after(timeout));
         if (status != MPROC_OK) return report_index(status, *h, "get", index);
+        const std::size_t size = copy.size();
         *len = size;
-        if (size > cap) {
+        if (!copy.fits()) {
             return capi::fail(MPROC_ETOOBIG, "list '" + h->name + "': get: item " +
                                                  std::to_string(index) + " is " +
                                                  std::to_string(size) + " bytes, the buffer " +
@@ -144,7 +137,7 @@ int mproc_list_get_alloc(mproc_list_t *list, long long index, void **data, size_
                          double timeout) {
     const char *function = "mproc_list_get_alloc";
     mproc_list *h = nullptr;
-    int rc = start_call(function, list, timeout, &h);
+    int rc = capi::start_call(function, list, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (data == nullptr) return capi::null_argument(function, "data");
     if (len == nullptr) return capi::null_argument(function, "len");
@@ -161,7 +154,7 @@ int mproc_list_get_alloc(mproc_list_t *list, long long index, void **data, size_
 int mproc_list_set(mproc_list_t *list, long long index, const void *data, size_t len,
                    double timeout) {
     mproc_list *h = nullptr;
-    int rc = start_call("mproc_list_set", list, timeout, &h);
+    int rc = capi::start_call("mproc_list_set", list, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (!capi::valid_bytes(data, len)) return capi::null_argument("mproc_list_set", "data");
     return capi::guarded([&] {
@@ -174,7 +167,7 @@ int mproc_list_set(mproc_list_t *list, long long index, const void *data, size_t
 int mproc_list_insert(mproc_list_t *list, long long index, const void *data, size_t len,
                       double timeout) {
     mproc_list *h = nullptr;
-    int rc = start_call("mproc_list_insert", list, timeout, &h);
+    int rc = capi::start_call("mproc_list_insert", list, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (!capi::valid_bytes(data, len)) return capi::null_argument("mproc_list_insert", "data");
     return capi::guarded([&] {
@@ -187,7 +180,7 @@ int mproc_list_insert(mproc_list_t *list, long long index, const void *data, siz
 int mproc_list_pop(mproc_list_t *list, long long index, void **data, size_t *len, double timeout) {
     const char *function = "mproc_list_pop";
     mproc_list *h = nullptr;
-    int rc = start_call(function, list, timeout, &h);
+    int rc = capi::start_call(function, list, timeout, &h);
     if (rc != MPROC_OK) return rc;
     if (data != nullptr && len == nullptr) return capi::null_argument(function, "len");
     return capi::guarded([&] {
@@ -202,23 +195,14 @@ int mproc_list_pop(mproc_list_t *list, long long index, void **data, size_t *len
 }
 
 int mproc_list_len(mproc_list_t *list, size_t *n, double timeout) {
-    mproc_list *h = nullptr;
-    int rc = start_call("mproc_list_len", list, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    if (n == nullptr) return capi::null_argument("mproc_list_len", "n");
-    return capi::guarded([&] {
-        std::size_t size = 0;
-        const int status = h->rep->size(&size, Deadline::after(timeout));
-        if (status == MPROC_OK) *n = size;
-        return capi::report(status, "list", h->name, "len");
-    });
+    return capi::container_len("mproc_list_len", list, n, timeout);
 }
 
 int mproc_list_slice(mproc_list_t *list, long long start, long long stop, void **data, size_t *len,
                      size_t *count, double timeout) {
     const char *function = "mproc_list_slice";
     mproc_list *h = nullptr;
-    int rc = start_call(function, list, timeout, &h);
+    int rc = capi::start_call(function, list, timeout, &h);
     if (rc != MPROC_OK) return rc;
     rc = capi::check_snapshot_out(function, data, len, count);
     if (rc != MPROC_OK) return rc;
@@ -234,49 +218,24 @@ int mproc_list_slice(mproc_list_t *list, long long start, long long stop, void *
 
 int mproc_list_set_slice(mproc_list_t *list, long long start, long long stop,
                          const mproc_bytes_t *items, size_t n, double timeout) {
-    const char *function = "mproc_list_set_slice";
-    mproc_list *h = nullptr;
-    int rc = start_call(function, list, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    return capi::guarded([&] {
-        std::vector<std::string_view> views;
-        const int bad = item_views(function, items, n, &views);
-        if (bad != MPROC_OK) return bad;
-        return capi::report(
-            h->rep->set_slice(start, stop, views.data(), n, Deadline::after(timeout)), "list",
-            h->name, "set_slice");
-    });
+    return change_with_items(
+        "mproc_list_set_slice", "set_slice", list, items, n, timeout,
+        [&](SharedList &l, const std::string_view *views, const Deadline &deadline) {
+            return l.set_slice(start, stop, views, n, deadline);
+        });
 }
 
 int mproc_list_acquire(mproc_list_t *list, double timeout) {
-    mproc_list *h = nullptr;
-    int rc = start_call("mproc_list_acquire", list, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    return capi::report(h->rep->acquire(Deadline::after(timeout)), "list", h->name, "acquire");
+    return capi::container_acquire("mproc_list_acquire", list, timeout);
 }
 
 int mproc_list_release(mproc_list_t *list) {
-    mproc_list *h = capi::live(list);
-    if (h == nullptr) return capi::bad_handle("mproc_list_release");
-    return capi::report(h->rep->release(), "list", h->name,
-                        "release by a thread that does not own its lock");
+    return capi::container_release("mproc_list_release", list);
 }
 
 int mproc_list_memory(mproc_list_t *list, size_t *capacity, size_t *max_size, size_t *free,
                       double timeout) {
-    mproc_list *h = nullptr;
-    int rc = start_call("mproc_list_memory", list, timeout, &h);
-    if (rc != MPROC_OK) return rc;
-    return capi::guarded([&] {
-        HeapMemory m;
-        const int status = h->rep->memory(Deadline::after(timeout), &m);
-        if (status == MPROC_OK) {
-            if (capacity != nullptr) *capacity = m.capacity;
-            if (max_size != nullptr) *max_size = m.max_size;
-            if (free != nullptr) *free = m.free;
-        }
-        return capi::report(status, "list", h->name, "memory");
-    });
+    return capi::container_memory("mproc_list_memory", list, capacity, max_size, free, timeout);
 }
 
 }  // extern "C"

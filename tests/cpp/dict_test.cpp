@@ -20,10 +20,8 @@
 #include "mproc/dict.hpp"
 #include "mproc/list.hpp"
 #include "mproc/lock.hpp"
-#include "mproc/subprocess.hpp"
+#include "spawned_reader.hpp"
 #include "test_support.hpp"
-
-extern char **environ;
 
 using namespace std::chrono_literals;
 using mproc_test::fork_child;
@@ -41,30 +39,15 @@ using Strings = std::vector<std::string>;
 constexpr const char *kReaderVariable = "MPROC_CPP_DICT_READER";
 
 int read_as_spawned_program(const char *name) {
-    try {
-        mproc::Dict d = mproc::Dict::open(name);
-        if (d.keys() != Strings{"first", std::string("bin\0ary", 7), "last"}) return 3;
-        if (d.at(std::string("bin\0ary", 7)) != std::string("\0\1\2", 3)) return 4;
-        d.set("reader", std::to_string(::getpid()));
-        return 0;
-    } catch (const mproc::error &e) {
-        std::fprintf(stderr, "reader: %s\n", e.what());
-        return 5;
-    }
+    mproc::Dict d = mproc::Dict::open(name);
+    if (d.keys() != Strings{"first", std::string("bin\0ary", 7), "last"}) return 3;
+    if (d.at(std::string("bin\0ary", 7)) != std::string("\0\1\2", 3)) return 4;
+    d.set("reader", std::to_string(::getpid()));
+    return 0;
 }
 
-[[maybe_unused]] const bool reader_ran = [] {
-    const char *name = std::getenv(kReaderVariable);
-    if (name == nullptr) return false;
-    std::fflush(nullptr);
-    std::_Exit(read_as_spawned_program(name));
-}();
-
-std::string self_path() {
-    char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
+[[maybe_unused]] const bool reader_ran =
+    mproc_test::run_reader_if_asked(kReaderVariable, read_as_spawned_program);
 
 }  // namespace
 
@@ -296,15 +279,7 @@ TEST(CppDict, SpawnedProgramReadsByName) {
     d.set("first", "1");
     d.set(std::string("bin\0ary", 7), std::string("\0\1\2", 3));
     d.set("last", "3");
-    mproc::run_options options;
-    options.timeout = 60s;
-    std::vector<std::string> env;
-    for (char **e = environ; *e != nullptr; e++)
-        env.emplace_back(*e);
-    env.push_back(std::string(kReaderVariable) + "=" + name.str());
-    options.popen.env = env;
-    const mproc::completed_process done = mproc::run({self_path()}, options);
-    EXPECT_EQ(done.returncode, 0);
+    EXPECT_EQ(mproc_test::spawn_reader(kReaderVariable, name.str()), 0);
     const std::optional<std::string> reader = d.get("reader");
     ASSERT_TRUE(reader.has_value());
     EXPECT_NE(*reader, std::to_string(::getpid())) << "written by another program";

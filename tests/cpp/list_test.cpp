@@ -17,10 +17,8 @@
 
 #include "mproc/dict.hpp"
 #include "mproc/list.hpp"
-#include "mproc/subprocess.hpp"
+#include "spawned_reader.hpp"
 #include "test_support.hpp"
-
-extern char **environ;
 
 using namespace std::chrono_literals;
 using mproc_test::fork_child;
@@ -36,29 +34,14 @@ using Strings = std::vector<std::string>;
 constexpr const char *kReaderVariable = "MPROC_CPP_LIST_READER";
 
 int read_as_spawned_program(const char *name) {
-    try {
-        mproc::List l = mproc::List::open(name);
-        if (l.to_vector() != Strings{"a", std::string("\0b", 2), "c"}) return 3;
-        l.append("reader");
-        return 0;
-    } catch (const mproc::error &e) {
-        std::fprintf(stderr, "reader: %s\n", e.what());
-        return 5;
-    }
+    mproc::List l = mproc::List::open(name);
+    if (l.to_vector() != Strings{"a", std::string("\0b", 2), "c"}) return 3;
+    l.append("reader");
+    return 0;
 }
 
-[[maybe_unused]] const bool reader_ran = [] {
-    const char *name = std::getenv(kReaderVariable);
-    if (name == nullptr) return false;
-    std::fflush(nullptr);
-    std::_Exit(read_as_spawned_program(name));
-}();
-
-std::string self_path() {
-    char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
+[[maybe_unused]] const bool reader_ran =
+    mproc_test::run_reader_if_asked(kReaderVariable, read_as_spawned_program);
 
 }  // namespace
 
@@ -227,13 +210,6 @@ TEST(CppList, SpawnedProgramReadsByName) {
     scoped_name<mproc::List> name("spawned");
     mproc::List l = mproc::List::create(name);
     l.extend({"a", std::string_view("\0b", 2), "c"});
-    mproc::run_options options;
-    options.timeout = 60s;
-    std::vector<std::string> env;
-    for (char **e = environ; *e != nullptr; e++)
-        env.emplace_back(*e);
-    env.push_back(std::string(kReaderVariable) + "=" + name.str());
-    options.popen.env = env;
-    EXPECT_EQ(mproc::run({self_path()}, options).returncode, 0);
+    EXPECT_EQ(mproc_test::spawn_reader(kReaderVariable, name.str()), 0);
     EXPECT_EQ(l.to_vector(), (Strings{"a", std::string("\0b", 2), "c", "reader"}));
 }
