@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "shm/create_or_open.hpp"
+
 namespace mproc::core::array {
 
 namespace {
@@ -107,24 +109,14 @@ SharedArray SharedArray::create(std::string_view name, shm::Kind kind, char type
                         static_cast<std::size_t>(items_bytes));
         }
     };
-    // Segment::create's open_existing would open with this object's size and so refuse
-    // an existing object of another length; open it by kind instead. An object unlinked
-    // between the two steps is simply created again.
-    shm::CreateOptions exclusive = options;
-    exclusive.open_existing = false;
-    for (int attempt = 0;; ++attempt) {
-        try {
+    // An existing object of the kind is opened whatever its length.
+    return shm::create_or_open(
+        name, options,
+        [&](const shm::CreateOptions &exclusive) {
             return SharedArray(
                 shm::Segment::create(name, ArrayLayout::type(kind, total), exclusive, setup));
-        } catch (const Error &e) {
-            if (!options.open_existing || name.empty() || e.status() != kExists) throw;
-        }
-        try {
-            return open(name, kind);
-        } catch (const Error &e) {
-            if (e.status() != kNotFound || attempt >= 100) throw;
-        }
-    }
+        },
+        [&] { return open(name, kind); });
 }
 
 SharedArray SharedArray::open(std::string_view name, shm::Kind kind) {

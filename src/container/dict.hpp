@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "container/function_ref.hpp"
+#include "container/heap_object.hpp"
 #include "container/mirrored_heap.hpp"
 #include "error.hpp"
 #include "sync/deadline.hpp"
@@ -25,14 +26,13 @@ using BytesOut = FunctionRef<void(std::string_view)>;
 using ItemOut = FunctionRef<void(std::string_view key, std::string_view value)>;
 using Item = std::pair<std::string_view, std::string_view>;
 
-class SharedDict {
+// name(), acquire(), release(), memory() and close() come from HeapObject.
+class SharedDict : public HeapObject {
   public:
     static SharedDict create(std::string_view name, const HeapSizes &sizes,
                              const shm::CreateOptions &options);
     static SharedDict open(std::string_view name);
     static void unlink(std::string_view name);
-
-    const std::string &name() const noexcept { return heap_.name(); }
 
     // d[key] = value (a new key goes last; an existing one keeps its place).
     Status set(std::string_view key, std::string_view value, const sync::Deadline &deadline);
@@ -55,18 +55,10 @@ class SharedDict {
     // snapshot).
     Status for_each(ItemOut out, const sync::Deadline &deadline);
 
-    Status acquire(const sync::Deadline &deadline) noexcept { return heap_.acquire(deadline); }
-    Status release() noexcept { return heap_.release(); }
-    Status memory(const sync::Deadline &deadline, HeapMemory *out) {
-        return heap_.memory(deadline, out);
-    }
-    void close() noexcept { heap_.close(); }
-
   private:
-    explicit SharedDict(MirroredHeap heap) : heap_(std::move(heap)) {}
+    explicit SharedDict(MirroredHeap heap) : HeapObject(std::move(heap)) {}
     // Throws kTooBig for a key over kMaxKey.
     void check_key(std::string_view key, const char *verb) const;
-    MirroredHeap heap_;
 };
 
 }  // namespace mproc::core::container

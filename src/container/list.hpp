@@ -13,20 +13,20 @@
 #include <utility>
 
 #include "container/dict.hpp"
+#include "container/heap_object.hpp"
 #include "container/mirrored_heap.hpp"
 #include "error.hpp"
 #include "sync/deadline.hpp"
 
 namespace mproc::core::container {
 
-class SharedList {
+// name(), acquire(), release(), memory() and close() come from HeapObject.
+class SharedList : public HeapObject {
   public:
     static SharedList create(std::string_view name, const HeapSizes &sizes,
                              const shm::CreateOptions &options);
     static SharedList open(std::string_view name);
     static void unlink(std::string_view name);
-
-    const std::string &name() const noexcept { return heap_.name(); }
 
     Status append(std::string_view item, const sync::Deadline &deadline);
     // Appends n items, all or nothing.
@@ -46,16 +46,8 @@ class SharedList {
     Status set_slice(std::int64_t start, std::int64_t stop, const std::string_view *items,
                      std::size_t n, const sync::Deadline &deadline);
 
-    Status acquire(const sync::Deadline &deadline) noexcept { return heap_.acquire(deadline); }
-    Status release() noexcept { return heap_.release(); }
-    Status memory(const sync::Deadline &deadline, HeapMemory *out) {
-        return heap_.memory(deadline, out);
-    }
-    void close() noexcept { heap_.close(); }
-
   private:
-    explicit SharedList(MirroredHeap heap) : heap_(std::move(heap)) {}
-    MirroredHeap heap_;
+    explicit SharedList(MirroredHeap heap) : HeapObject(std::move(heap)) {}
 };
 
 }  // namespace mproc::core::container

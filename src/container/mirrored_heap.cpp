@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "shm/create_or_open.hpp"
+
 namespace mproc::core::container {
 
 namespace {
@@ -105,25 +107,19 @@ MirroredHeap MirroredHeap::create(std::string_view name, shm::Kind kind, const H
         layout->root_offset = static_cast<std::uint64_t>(static_cast<char *>(root) - a);
         std::memcpy(b, a, initial);
     };
-    // As SharedArray::create: an existing object is opened by kind, whatever its sizes.
-    shm::CreateOptions exclusive = options;
-    exclusive.open_existing = false;
-    for (int attempt = 0;; ++attempt) {
-        try {
-            return MirroredHeap(
-                shm::Segment::create(name, HeapLayout::type(kind, total), exclusive, setup));
-        } catch (const Error &e) {
-            if (!options.open_existing || name.empty() || e.status() != kExists) throw;
-        } catch (const bip::bad_alloc &) {
-            throw Error(kTooBig, what + "initial_size " + std::to_string(initial) +
-                                     " bytes is too small for an empty " + label_of(kind));
-        }
-        try {
-            return open(name, kind);
-        } catch (const Error &e) {
-            if (e.status() != kNotFound || attempt >= 100) throw;
-        }
-    }
+    // An existing object of the kind is opened whatever its sizes.
+    return shm::create_or_open(
+        name, options,
+        [&](const shm::CreateOptions &exclusive) {
+            try {
+                return MirroredHeap(
+                    shm::Segment::create(name, HeapLayout::type(kind, total), exclusive, setup));
+            } catch (const bip::bad_alloc &) {
+                throw Error(kTooBig, what + "initial_size " + std::to_string(initial) +
+                                         " bytes is too small for an empty " + label_of(kind));
+            }
+        },
+        [&] { return open(name, kind); });
 }
 
 MirroredHeap MirroredHeap::open(std::string_view name, shm::Kind kind) {

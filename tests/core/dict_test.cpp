@@ -20,11 +20,11 @@
 
 #include "container/dict.hpp"
 #include "container/list.hpp"
+#include "container_test_support.hpp"
 #include "error.hpp"
 #include "test_support.hpp"
 
 using namespace mproc_core_test;
-using mproc::core::kClosed;
 using mproc::core::kEmpty;
 using mproc::core::kExists;
 using mproc::core::kFull;
@@ -53,15 +53,6 @@ SharedDict make_dict(const std::string &name, std::size_t initial = 0, std::size
     return SharedDict::create(name, HeapSizes{initial, max}, CreateOptions{});
 }
 
-// `len` bytes that depend on `seed`, so that a value in the wrong place or a torn copy
-// shows.
-std::string pattern(std::size_t len, std::uint32_t seed) {
-    std::string s(len, '\0');
-    for (std::size_t i = 0; i < len; ++i)
-        s[i] = static_cast<char>((seed * 131u + i * 7u + (seed >> 8)) & 0xffu);
-    return s;
-}
-
 // The value of `key`, or nullopt for kNotFound; any other status fails the test.
 std::optional<std::string> value_of(SharedDict &d, std::string_view key) {
     std::string out;
@@ -86,18 +77,6 @@ std::vector<std::string> keys_of(SharedDict &d) {
     for (auto &item : items_of(d))
         keys.push_back(item.first);
     return keys;
-}
-
-std::size_t size_of(SharedDict &d) {
-    std::size_t n = 12345;
-    EXPECT_EQ(d.size(&n, after(10)), kOk);
-    return n;
-}
-
-HeapMemory memory_of(SharedDict &d) {
-    HeapMemory m;
-    EXPECT_EQ(d.memory(after(10), &m), kOk);
-    return m;
 }
 
 // A Python dict in miniature: a vector in insertion order (linear search is fine for the
@@ -548,21 +527,8 @@ TEST(Dict, CloseWakesACallBlockedOnTheSameHandle) {
     const std::string name = names.make("close");
     SharedDict owner = make_dict(name);
     SharedDict waiter = SharedDict::open(name);
-    ASSERT_EQ(owner.acquire(after(0)), kOk);
-    std::atomic<std::uint32_t> tid{0};
-    std::atomic<int> result{1};
-    std::thread t([&] {
-        tid.store(current_tid());
-        result.store(waiter.set("k", "v", after(20)));
-    });
-    ASSERT_TRUE(eventually([&] { return tid.load() != 0; }));
-    wait_until_sleeping(tid.load());
-    const auto start = std::chrono::steady_clock::now();
-    waiter.close();
-    t.join();  // bounded by the call's own timeout if close() fails to wake it
-    EXPECT_EQ(result.load(), kClosed);
-    EXPECT_LT(seconds_since(start), 5.0);
-    EXPECT_EQ(owner.release(), kOk);
+    expect_close_wakes_blocked_call(owner, waiter,
+                                    [](SharedDict &d) { return d.set("k", "v", after(20)); });
     EXPECT_EQ(size_of(owner), 0u) << "the closed call changed nothing";
 }
 

@@ -19,11 +19,11 @@
 
 #include "container/dict.hpp"
 #include "container/list.hpp"
+#include "container_test_support.hpp"
 #include "error.hpp"
 #include "test_support.hpp"
 
 using namespace mproc_core_test;
-using mproc::core::kClosed;
 using mproc::core::kExists;
 using mproc::core::kFull;
 using mproc::core::kKind;
@@ -47,25 +47,12 @@ SharedList make_list(const std::string &name, std::size_t initial = 0, std::size
     return SharedList::create(name, HeapSizes{initial, max}, CreateOptions{});
 }
 
-std::string pattern(std::size_t len, std::uint32_t seed) {
-    std::string s(len, '\0');
-    for (std::size_t i = 0; i < len; ++i)
-        s[i] = static_cast<char>((seed * 131u + i * 7u + (seed >> 8)) & 0xffu);
-    return s;
-}
-
 Strings slice_of(SharedList &l, std::int64_t start = 0, std::int64_t stop = kMax) {
     Strings out;
     EXPECT_EQ(l.slice(
                   start, stop, [&](std::string_view item) { out.emplace_back(item); }, after(10)),
               kOk);
     return out;
-}
-
-std::size_t size_of(SharedList &l) {
-    std::size_t n = 12345;
-    EXPECT_EQ(l.size(&n, after(10)), kOk);
-    return n;
 }
 
 // item `index`, or "<status>" for anything but kOk.
@@ -380,21 +367,8 @@ TEST(List, CloseWakesACallBlockedOnTheSameHandle) {
     const std::string name = names.make("close");
     SharedList owner = make_list(name);
     SharedList waiter = SharedList::open(name);
-    ASSERT_EQ(owner.acquire(after(0)), kOk);
-    std::atomic<std::uint32_t> tid{0};
-    std::atomic<int> result{1};
-    std::thread t([&] {
-        tid.store(current_tid());
-        result.store(waiter.append("x", after(20)));
-    });
-    ASSERT_TRUE(eventually([&] { return tid.load() != 0; }));
-    wait_until_sleeping(tid.load());
-    const auto start = std::chrono::steady_clock::now();
-    waiter.close();
-    t.join();  // bounded by the call's own timeout if close() fails to wake it
-    EXPECT_EQ(result.load(), kClosed);
-    EXPECT_LT(seconds_since(start), 5.0);
-    EXPECT_EQ(owner.release(), kOk);
+    expect_close_wakes_blocked_call(owner, waiter,
+                                    [](SharedList &l) { return l.append("x", after(20)); });
     EXPECT_EQ(size_of(owner), 0u);
 }
 

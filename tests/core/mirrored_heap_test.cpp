@@ -4,18 +4,9 @@
 // after growth; kFull at the reservation's end; any other exception restores A; a phase
 // word left behind by a writer is repaired from the intact copy. The copies are read from
 // the object's file in /dev/shm at the offsets of heap_layout.hpp.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <boost/interprocess/containers/vector.hpp>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <new>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,7 +19,9 @@
 #include "container/dict.hpp"
 #include "container/heap_layout.hpp"
 #include "container/mirrored_heap.hpp"
+#include "container_test_support.hpp"
 #include "error.hpp"
+#include "mirrored_heap_test_support.hpp"
 #include "test_support.hpp"
 
 using namespace mproc_core_test;
@@ -39,11 +32,8 @@ using mproc::core::kNotFound;
 using mproc::core::kOk;
 using mproc::core::kTimedOut;
 using mproc::core::kVersion;
-using mproc::core::container::Allocator;
-using mproc::core::container::HeapLayout;
 using mproc::core::container::HeapMemory;
 using mproc::core::container::HeapSizes;
-using mproc::core::container::kCopiesOffset;
 using mproc::core::container::kPhaseIdle;
 using mproc::core::container::kPhaseWritingA;
 using mproc::core::container::kPhaseWritingB;
@@ -53,97 +43,15 @@ using mproc::core::container::SharedDict;
 using mproc::core::shm::CreateOptions;
 using mproc::core::shm::Kind;
 
-namespace bip = boost::interprocess;
-
 namespace {
 
-using Vec = bip::vector<int, Allocator<int>>;
-
-void *make_vec(SegmentManager &m) {
-    return m.construct<Vec>(bip::anonymous_instance)(Allocator<int>(&m));
-}
-
-MirroredHeap make_heap(const std::string &name, std::size_t initial = 16u << 10,
-                       std::size_t max = 1u << 20) {
-    return MirroredHeap::create(name, Kind::kList, HeapSizes{initial, max}, CreateOptions{},
-                                make_vec);
-}
-
-Vec &vec(void *root) {
-    return *static_cast<Vec *>(root);
-}
-
-std::vector<int> contents(MirroredHeap &heap) {
-    std::vector<int> out;
-    EXPECT_EQ(
-        heap.read(after(10), [&](void *root) { out.assign(vec(root).begin(), vec(root).end()); }),
-        kOk);
-    return out;
-}
-
-HeapMemory memory_of(MirroredHeap &heap) {
-    HeapMemory m;
-    EXPECT_EQ(heap.memory(after(10), &m), kOk);
-    return m;
-}
-
-// Appends `values` to the vector in both copies.
-Status push(MirroredHeap &heap, const std::vector<int> &values) {
-    return heap.write(after(10), [&](SegmentManager &, void *root, bool) {
-        for (int v : values)
-            vec(root).push_back(v);
-        return kOk;
-    });
-}
-
-std::vector<int> iota(int n, int first = 0) {
-    std::vector<int> v(static_cast<std::size_t>(n));
-    std::iota(v.begin(), v.end(), first);
-    return v;
-}
-
-// The object's file mapped, to look at (or scribble on) the copies as another process
-// would see them.
-class MappedFile {
-  public:
-    explicit MappedFile(const std::string &name) {
-        const int fd = ::open(shm_file(name).c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) throw std::runtime_error("open " + shm_file(name));
-        struct stat st {};
-        ::fstat(fd, &st);
-        size_ = static_cast<std::size_t>(st.st_size);
-        void *p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        ::close(fd);
-        if (p == MAP_FAILED) throw std::runtime_error("mmap " + shm_file(name));
-        base_ = static_cast<char *>(p);
-    }
-    MappedFile(const MappedFile &) = delete;
-    MappedFile &operator=(const MappedFile &) = delete;
-    ~MappedFile() { ::munmap(base_, size_); }
-
-    HeapLayout &layout() const { return *reinterpret_cast<HeapLayout *>(base_); }
-    char *copy(int which) const {
-        return base_ + kCopiesOffset + static_cast<std::size_t>(which) * layout().reserved_bytes;
-    }
-    std::string bytes(int which, std::size_t n) const { return std::string(copy(which), n); }
-
-  private:
-    char *base_ = nullptr;
-    std::size_t size_ = 0;
-};
-
-// Both copies, `capacity` bytes each, are equal byte for byte and no write is in flight.
-::testing::AssertionResult copies_equal(const std::string &name, std::size_t capacity) {
-    MappedFile file(name);
-    if (file.layout().phase.load() != kPhaseIdle)
-        return ::testing::AssertionFailure() << "phase " << file.layout().phase.load();
-    if (std::memcmp(file.copy(0), file.copy(1), capacity) != 0) {
-        std::size_t at = 0;
-        while (file.copy(0)[at] == file.copy(1)[at])
-            ++at;
-        return ::testing::AssertionFailure() << "copies differ at byte " << at;
-    }
-    return ::testing::AssertionSuccess();
+// What a writer killed in the middle of a call leaves, made by hand: copy A changed by
+// change_a(A's vector), B as it was, and the phase word at `phase`.
+template <class ChangeA>
+void leave_dead_writer(MirroredHeap &heap, std::uint32_t phase, ChangeA change_a) {
+    MappedFile file(heap.name());
+    change_a(vec(heap.root_a()));
+    file.layout().phase.store(phase);
 }
 
 }  // namespace
@@ -356,13 +264,11 @@ TEST(MirroredHeap, AWriterPhaseLeftAtWritingAIsUndoneFromB) {
     MirroredHeap heap = make_heap(name);
     ASSERT_EQ(push(heap, iota(20)), kOk);
     const std::size_t capacity = memory_of(heap).capacity;
-    {
-        // What a writer killed while changing A leaves: a phase word and a half-changed A.
-        MappedFile file(name);
-        vec(heap.root_a())[5] = -5;
-        vec(heap.root_a()).push_back(1000);
-        file.layout().phase.store(kPhaseWritingA);
-    }
+    // A writer killed while changing A: a half-changed A.
+    leave_dead_writer(heap, kPhaseWritingA, [](Vec &a) {
+        a[5] = -5;
+        a.push_back(1000);
+    });
     EXPECT_EQ(contents(heap), iota(20)) << "the state before the dead call";
     const HeapMemory m = memory_of(heap);
     EXPECT_EQ(m.recoveries, 1u);
@@ -378,12 +284,9 @@ TEST(MirroredHeap, AWriterPhaseLeftAtWritingBIsCompletedFromA) {
     MirroredHeap heap = make_heap(name);
     ASSERT_EQ(push(heap, iota(20)), kOk);
     const std::size_t capacity = memory_of(heap).capacity;
-    {
-        // A holds the new state; B is half-way: here, still the old one.
-        MappedFile file(name);
-        vec(heap.root_a()).push_back(20);
-        file.layout().phase.store(kPhaseWritingB);
-    }
+    // A writer killed while changing B: A holds the new state; B is half-way (here, still
+    // the old one).
+    leave_dead_writer(heap, kPhaseWritingB, [](Vec &a) { a.push_back(20); });
     EXPECT_EQ(contents(heap), iota(21)) << "the state after the dead call";
     EXPECT_EQ(memory_of(heap).recoveries, 1u);
     EXPECT_TRUE(copies_equal(name, capacity));
