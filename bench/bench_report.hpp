@@ -1,15 +1,17 @@
 // The report of a benchmark: numbers formatted alike, one row per peer with its best and
-// median, the summary line with the ratios, and the load average the run had to share the
-// machine with.
+// median, the summary line with the ratios and targets, the load average the run had to
+// share the machine with, and the measurements that failed.
 #pragma once
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bench_clock.hpp"
 #include "bench_python.hpp"
+#include "mproc/mproc.h"
 
 namespace mproc_bench {
 
@@ -82,6 +84,16 @@ inline std::string ratio_line(const Row &num, const Row &den) {
     return num.key + "/" + den.key + " = " + fmt(num.best() / den.best()) + "x";
 }
 
+// The ratio against its target, `op` ">=" or "<=": "mproc/boost = 4.2x (target >= 3x: met)".
+inline std::string ratio_verdict(const Row &num, const Row &den, const char *op, double target) {
+    const std::string head = ratio_line(num, den);
+    if (!num.has_value() || !den.has_value()) return head;
+    const double ratio = num.best() / den.best();
+    const bool met = std::strcmp(op, ">=") == 0 ? ratio >= target : ratio <= target;
+    return head + " (target " + op + " " + fmt_target(target) + "x: " + (met ? "met" : "MISSED") +
+           ")";
+}
+
 // The 1-minute load average, or "?". Printed at the start and the end: on a small machine any
 // other runnable process distorts every number here (spins most of all), and the reader
 // should know whether the run had the machine to itself.
@@ -92,6 +104,18 @@ inline std::string load_average() {
     const bool ok = std::fscanf(f, "%lf", &one) == 1;
     std::fclose(f);
     return ok ? fmt(one) : "?";
+}
+
+// The measurements that failed, each a line of text; bench_main lists them at the end of the
+// run, and any of them makes the program's exit status 1.
+inline std::vector<std::string> g_failures;
+
+// A failed C ABI call: "mproc_process_start: MPROC_ESYSTEM (fork: ...)".
+inline std::string api_error(const char *function, int rc) {
+    std::string s = std::string(function) + ": " + mproc_errname(rc);
+    const char *msg = mproc_last_error();
+    if (msg != nullptr && *msg != '\0') s += std::string(" (") + msg + ")";
+    return s;
 }
 
 }  // namespace mproc_bench

@@ -56,7 +56,6 @@ constexpr double kTimeoutS = 30.0;       // of every mproc call: only a hang rea
 constexpr std::size_t kValueLen = 16;
 
 struct Config {
-    bool quick = false;
     long pairs = 100000;  // A: in all, half from each process
     int keys = 1000;
     int reps = 5;            // A, mproc and Boost: interleaved repetitions
@@ -67,7 +66,6 @@ struct Config {
     double python_deadline_s = 300.0;
 
     void make_quick() {
-        quick = true;
         pairs /= 25;
         reps = 2;
         py_reps = 1;
@@ -77,12 +75,6 @@ struct Config {
         python_deadline_s = 60.0;
     }
 };
-
-std::vector<std::string> g_failures;
-
-std::string api_error(const char *call, int rc) {
-    return std::string(call) + ": " + mproc_errname(rc) + ": " + mproc_last_error();
-}
 
 // The keys and one process's values; built before the clock runs, as Python's are.
 struct Workload {
@@ -430,12 +422,7 @@ void section_pairs(const Config &cfg, const std::string &prefix) {
     for (const Row *r : {&mproc, &boost, &py})
         print_row(*r, "k/s");
     auto value = [](const Row &r) { return r.has_value() ? fmt(r.best()) + " k/s" : r.value(""); };
-    std::string verdict = ratio_line(mproc, py);
-    if (mproc.has_value() && py.has_value()) {
-        const bool met = mproc.best() / py.best() >= kManagerTarget;
-        verdict += std::string(" (target >= ") + fmt_target(kManagerTarget) +
-                   "x: " + (met ? "met" : "MISSED") + ")";
-    }
+    const std::string verdict = ratio_verdict(mproc, py, ">=", kManagerTarget);
     std::printf(
         "dict %ld set+get pairs, 2 processes: mproc %s | multiprocessing "
         "Manager().dict() %s -> %s\n",
@@ -502,29 +489,21 @@ void section_solo(const Config &cfg, const std::string &prefix) {
     note_failure(get);
 }
 
+constexpr BenchProgram kProgram{
+    "mproc container bench", "mproc-cbench",
+    "  Measures mproc's shared Dict: set+get pairs from 2 processes against Python's\n"
+    "  multiprocessing.Manager().dict() and a Boost.Interprocess map under a mutex, and\n"
+    "  one process's uncontended set and get.\n",
+    "1/25 of the work (smoke run)"};
+
+void run_sections(const Config &cfg, const std::string &prefix) {
+    section_pairs(cfg, prefix);
+    section_solo(cfg, prefix);
+}
+
 }  // namespace
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
-    using namespace mproc_bench;
-    Config cfg;
-    const BenchProgram program{
-        "mproc container bench", "mproc-cbench",
-        "  Measures mproc's shared Dict: set+get pairs from 2 processes against Python's\n"
-        "  multiprocessing.Manager().dict() and a Boost.Interprocess map under a mutex, and\n"
-        "  one process's uncontended set and get.\n",
-        "1/25 of the work (smoke run)"};
-    const int rc = bench_main(
-        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
-        [&](const std::string &prefix) {
-            section_pairs(cfg, prefix);
-            section_solo(cfg, prefix);
-            if (!g_failures.empty()) {
-                std::printf("\n%zu measurement(s) failed:\n", g_failures.size());
-                for (const std::string &f : g_failures)
-                    std::printf("  %s\n", f.c_str());
-            }
-        });
-    if (rc != 0) return rc;
-    return g_failures.empty() ? 0 : 1;
+    return mproc_bench::bench_main(argc, argv, mproc_bench::kProgram, mproc_bench::run_sections);
 }

@@ -50,7 +50,6 @@ constexpr double kSpawnMaxMs = 5.0;   // mproc spawn start+join, ms, under
 constexpr double kJoinTimeoutS = 10;  // a child that takes longer is a failed measurement
 
 struct Config {
-    bool quick = false;
     // Each repetition is one process; a noisy 2-CPU machine needs a few hundred of the
     // cheap ones for a stable best and median.
     int fork_reps = 200;
@@ -74,7 +73,6 @@ struct Config {
     double python_deadline_s = 120.0;
 
     void make_quick() {
-        quick = true;
         for (int *reps :
              {&fork_reps, &spawn_reps, &run_reps, &py_fork_reps, &py_spawn_reps, &py_run_reps,
               &fork_warm, &spawn_warm, &run_warm, &py_fork_warm, &py_spawn_warm, &py_run_warm,
@@ -84,20 +82,9 @@ struct Config {
     }
 };
 
-// Measurement failures, reported at the end; any of them makes the exit status 1.
-std::vector<std::string> g_failures;
-
 void note_failure(const Row &r) {
     if (!r.missing.empty() && r.missing.rfind("skipped", 0) != 0)
         g_failures.push_back(r.key + " in \"" + r.label + "\": " + r.missing);
-}
-
-// "mproc_process_start: MPROC_ESYSTEM (fork: ...)".
-std::string api_error(const char *function, int rc) {
-    std::string s = std::string(function) + ": " + mproc_errname(rc);
-    const char *msg = mproc_last_error();
-    if (msg != nullptr && *msg != '\0') s += std::string(" (") + msg + ")";
-    return s;
 }
 
 std::string status_text(int status) {
@@ -506,31 +493,23 @@ void section_run(const Config &cfg) {
         note_failure(*r);
 }
 
+constexpr BenchProgram kProgram{
+    "mproc process bench", "mproc-pbench",
+    "  Measures mproc's Process start + join (fork, spawn and forkserver start methods) and\n"
+    "  mproc_run against raw fork / posix_spawnp + waitpid and Python multiprocessing /\n"
+    "  subprocess.\n",
+    "about 1/10 of the repetitions (smoke run)"};
+
+void run_sections(const Config &cfg, const std::string &) {
+    section_fork(cfg);
+    section_spawn(cfg);
+    section_run(cfg);
+    section_forkserver(cfg);
+}
+
 }  // namespace
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
-    using namespace mproc_bench;
-    Config cfg;
-    const BenchProgram program{
-        "mproc process bench", "mproc-pbench",
-        "  Measures mproc's Process start + join (fork, spawn and forkserver start methods) and\n"
-        "  mproc_run against raw fork / posix_spawnp + waitpid and Python multiprocessing /\n"
-        "  subprocess.\n",
-        "about 1/10 of the repetitions (smoke run)"};
-    const int rc = bench_main(
-        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
-        [&](const std::string &) {
-            section_fork(cfg);
-            section_spawn(cfg);
-            section_run(cfg);
-            section_forkserver(cfg);
-            if (!g_failures.empty()) {
-                std::printf("\n%zu measurement(s) failed:\n", g_failures.size());
-                for (const std::string &f : g_failures)
-                    std::printf("  %s\n", f.c_str());
-            }
-        });
-    if (rc != 0) return rc;
-    return g_failures.empty() ? 0 : 1;
+    return mproc_bench::bench_main(argc, argv, mproc_bench::kProgram, mproc_bench::run_sections);
 }

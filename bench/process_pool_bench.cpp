@@ -32,24 +32,16 @@ constexpr double kTarget = 10.0;  // python / mproc per task, chunksize 1, at le
 constexpr double kMapTimeoutS = 120;
 
 struct Config {
-    bool quick = false;
     long tasks = 20000;
     int reps = 7;
     double python_deadline_s = 300.0;
 
     void make_quick() {
-        quick = true;
         tasks = 2000;
         reps = 3;
         python_deadline_s = 120.0;
     }
 };
-
-std::vector<std::string> g_failures;
-
-std::string api_error(const char *call, int rc) {
-    return std::string(call) + ": " + mproc_errname(rc) + ": " + mproc_last_error();
-}
 
 int return_arg(void *arg) {
     return static_cast<int>(reinterpret_cast<long>(arg));
@@ -178,12 +170,8 @@ void section(const Config &cfg, std::size_t chunksize, int processes, const char
     for (const Row *r : std::vector<const Row *>{&ref.row, &fn.row, &py})
         print_row(*r, "us/task");
     for (const Row *m : {&ref.row, &fn.row}) {
-        std::string verdict = ratio_line(py, *m);
-        if (chunksize == 1 && py.has_value() && m->has_value()) {
-            const bool met = py.best() / m->best() >= kTarget;
-            verdict += std::string(" (target >= ") + fmt_target(kTarget) +
-                       "x: " + (met ? "met" : "MISSED") + ")";
-        }
+        const std::string verdict =
+            chunksize == 1 ? ratio_verdict(py, *m, ">=", kTarget) : ratio_line(py, *m);
         std::printf("process pool map chunksize %s (%s): %s %s us/task | python %s us/task -> %s\n",
                     mode.c_str(), m->key == "mproc" ? "task reference, spawn" : "function, fork",
                     m->key.c_str(), m->has_value() ? fmt(m->best()).c_str() : m->value("").c_str(),
@@ -195,30 +183,22 @@ void section(const Config &cfg, std::size_t chunksize, int processes, const char
         note_failure(*r);
 }
 
+constexpr BenchProgram kProgram{
+    "mproc process pool bench", "mproc-ppbench",
+    "  Measures the per-task cost of mproc's process pool map (task references in a spawn\n"
+    "  pool, function pointers in a fork pool) against Python's multiprocessing.Pool.map.\n",
+    "about 1/10 of the tasks (smoke run)"};
+
+void run_sections(const Config &cfg, const std::string &) {
+    int processes = 1;
+    mproc_cpu_count(&processes);
+    section(cfg, 1, processes, "A");
+    section(cfg, 0, processes, "B");
+}
+
 }  // namespace
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
-    using namespace mproc_bench;
-    Config cfg;
-    const BenchProgram program{
-        "mproc process pool bench", "mproc-ppbench",
-        "  Measures the per-task cost of mproc's process pool map (task references in a spawn\n"
-        "  pool, function pointers in a fork pool) against Python's multiprocessing.Pool.map.\n",
-        "about 1/10 of the tasks (smoke run)"};
-    const int rc = bench_main(
-        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
-        [&](const std::string &) {
-            int processes = 1;
-            mproc_cpu_count(&processes);
-            section(cfg, 1, processes, "A");
-            section(cfg, 0, processes, "B");
-            if (!g_failures.empty()) {
-                std::printf("\n%zu measurement(s) failed:\n", g_failures.size());
-                for (const std::string &f : g_failures)
-                    std::printf("  %s\n", f.c_str());
-            }
-        });
-    if (rc != 0) return rc;
-    return g_failures.empty() ? 0 : 1;
+    return mproc_bench::bench_main(argc, argv, mproc_bench::kProgram, mproc_bench::run_sections);
 }

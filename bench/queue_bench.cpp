@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
@@ -46,7 +45,6 @@ constexpr double kRoundTripVsFloor = 20.0;  // mproc / spin floor round trip, at
 constexpr size_t kCapacity = 1024;  // messages, for mproc's and Boost's queues alike
 
 struct Config {
-    bool quick = false;
     // A: repetitions of all peers are interleaved, each a fresh set of processes over the
     // same queue, after one untimed warm-up run (page faults, caches, CPU clock).
     int tp_reps = 3;
@@ -66,7 +64,6 @@ struct Config {
     double run_deadline_s = 20.0;
 
     void make_quick() {
-        quick = true;
         small_messages /= 20;
         large_messages /= 20;
         py_messages /= 20;
@@ -77,16 +74,6 @@ struct Config {
         run_deadline_s = 10.0;
     }
 };
-
-// "mproc/boost = 4.2x (target >= 3x: met)".
-std::string verdict(const Row &num, const Row &den, const char *op, double target) {
-    const std::string head = ratio_line(num, den);
-    if (!num.has_value() || !den.has_value()) return head;
-    const double ratio = num.best() / den.best();
-    const bool met = std::strcmp(op, ">=") == 0 ? ratio >= target : ratio <= target;
-    return head + " (target " + op + " " + fmt_target(target) + "x: " + (met ? "met" : "MISSED") +
-           ")";
-}
 
 // A python row of rates: messages/s per repetition from the script, k/s here.
 Row python_rate_row(std::string label, std::string key, const PythonResult &p) {
@@ -199,11 +186,11 @@ void throughput_case(const Config &cfg, const std::string &prefix, size_t size, 
     if (pairs == 1) rows.push_back(&py_pipe);
     std::string ratios;
     if (pairs == 1 && size <= 64) {
-        ratios = verdict(m, b, ">=", kSmallVsBoost) + ", " +
-                 verdict(m, py_queue, ">=", kSmallVsPython) + "; also " + ratio_line(m, s) + ", " +
-                 ratio_line(m, py_pipe);
+        ratios = ratio_verdict(m, b, ">=", kSmallVsBoost) + ", " +
+                 ratio_verdict(m, py_queue, ">=", kSmallVsPython) + "; also " + ratio_line(m, s) +
+                 ", " + ratio_line(m, py_pipe);
     } else if (pairs == 1) {
-        ratios = verdict(m, b, ">=", kLargeVsBoost) + "; also " + ratio_line(m, s) + ", " +
+        ratios = ratio_verdict(m, b, ">=", kLargeVsBoost) + "; also " + ratio_line(m, s) + ", " +
                  ratio_line(m, py_queue) + ", " + ratio_line(m, py_pipe);
     } else {
         ratios = ratio_line(m, b) + ", " + ratio_line(m, s) + ", " + ratio_line(m, py_queue) +
@@ -299,27 +286,26 @@ void section_round_trip(const Config &cfg, const std::string &prefix) {
     print_row(py_row, "us");
     std::printf("round trip 64 B: %s  -> %s, %s; also %s, %s\n",
                 summary({&mproc.row, &boost.row, &sock.row, &py_row, &spin.row}, "us").c_str(),
-                verdict(boost.row, mproc.row, ">=", kRoundTripVsBoost).c_str(),
-                verdict(mproc.row, spin.row, "<=", kRoundTripVsFloor).c_str(),
+                ratio_verdict(boost.row, mproc.row, ">=", kRoundTripVsBoost).c_str(),
+                ratio_verdict(mproc.row, spin.row, "<=", kRoundTripVsFloor).c_str(),
                 ratio_line(sock.row, mproc.row).c_str(), ratio_line(py_row, mproc.row).c_str());
+}
+
+constexpr BenchProgram kProgram{
+    "mproc queue bench", "mproc-qbench",
+    "  Measures mproc's Queue against Boost.Interprocess message_queue, a Unix\n  socketpair, "
+    "Python multiprocessing Queue / Pipe and a spin floor.\n",
+    "about 1/20 of the messages (smoke run)"};
+
+void run_sections(const Config &cfg, const std::string &prefix) {
+    section_throughput(cfg, prefix);
+    std::fflush(stdout);
+    section_round_trip(cfg, prefix);
 }
 
 }  // namespace
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
-    using namespace mproc_bench;
-    Config cfg;
-    const BenchProgram program{
-        "mproc queue bench", "mproc-qbench",
-        "  Measures mproc's Queue against Boost.Interprocess message_queue, a Unix\n  socketpair, "
-        "Python multiprocessing Queue / Pipe and a spin floor.\n",
-        "about 1/20 of the messages (smoke run)"};
-    return bench_main(
-        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
-        [&](const std::string &prefix) {
-            section_throughput(cfg, prefix);
-            std::fflush(stdout);
-            section_round_trip(cfg, prefix);
-        });
+    return mproc_bench::bench_main(argc, argv, mproc_bench::kProgram, mproc_bench::run_sections);
 }

@@ -40,7 +40,6 @@ constexpr double kUncontendedTarget = 1.5;  // mproc / robust pthread, at most
 constexpr double kWakeupTarget = 10.0;      // Boost condition / mproc, at least
 
 struct Config {
-    bool quick = false;
     // A: C++ peers are cheap per pair, so many pairs keep timer and loop noise negligible;
     // Python is ~10x slower per pair and gets fewer.
     int lock_reps = 5;
@@ -63,7 +62,6 @@ struct Config {
     double run_deadline_s = 15.0;
 
     void make_quick() {
-        quick = true;
         lock_pairs /= 20;
         py_lock_pairs /= 20;
         rt_rounds /= 20;
@@ -273,22 +271,21 @@ void section_wakeup(const Config &cfg, const std::string &prefix) {
                 ratio_line(boost.sleep, event.sleep).c_str());
 }
 
+constexpr BenchProgram kProgram{
+    "mproc sync bench", "mproc-bench",
+    "  Measures mproc's Lock and wake-ups against a robust pthread mutex,\n  "
+    "Boost.Interprocess, Python multiprocessing and a spin floor.\n",
+    "about 1/20 of the iterations (smoke run)"};
+
+void run_sections(const Config &cfg, const std::string &prefix) {
+    section_uncontended(cfg, prefix);
+    std::fflush(stdout);
+    section_wakeup(cfg, prefix);
+}
+
 }  // namespace
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
-    using namespace mproc_bench;
-    Config cfg;
-    const BenchProgram program{
-        "mproc sync bench", "mproc-bench",
-        "  Measures mproc's Lock and wake-ups against a robust pthread mutex,\n  "
-        "Boost.Interprocess, Python multiprocessing and a spin floor.\n",
-        "about 1/20 of the iterations (smoke run)"};
-    return bench_main(
-        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
-        [&](const std::string &prefix) {
-            section_uncontended(cfg, prefix);
-            std::fflush(stdout);
-            section_wakeup(cfg, prefix);
-        });
+    return mproc_bench::bench_main(argc, argv, mproc_bench::kProgram, mproc_bench::run_sections);
 }

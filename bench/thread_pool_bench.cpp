@@ -33,7 +33,6 @@ constexpr int kWorkers = 2;       // threads of either pool
 constexpr double kWaitS = 30;     // a task that takes longer is a failed measurement
 
 struct Config {
-    bool quick = false;
     int reps = 15;         // samples per peer
     int one_tasks = 4000;  // tasks per sample, one at a time
     int batch_tasks = 20000;
@@ -43,25 +42,15 @@ struct Config {
     double python_deadline_s = 120.0;
 
     void make_quick() {
-        quick = true;
         for (int *v : {&reps, &one_tasks, &batch_tasks, &py_reps, &py_one_tasks, &py_batch_tasks})
             *v = std::max(2, *v / 10);
         python_deadline_s = 60.0;
     }
 };
 
-std::vector<std::string> g_failures;
-
 void note_failure(const Row &r) {
     if (!r.missing.empty() && r.missing.rfind("skipped", 0) != 0)
         g_failures.push_back(r.key + " in \"" + r.label + "\": " + r.missing);
-}
-
-std::string api_error(const char *function, int rc) {
-    std::string s = std::string(function) + ": " + mproc_errname(rc);
-    const char *msg = mproc_last_error();
-    if (msg != nullptr && *msg != '\0') s += std::string(" (") + msg + ")";
-    return s;
 }
 
 int return_zero(void *) {
@@ -178,12 +167,7 @@ void section(const Config &cfg, const char *title, const char *line, Runner run,
     print_row(py, "us");
     for (const Peer &p : peers) {
         const Row &m = p.row;
-        std::string verdict = ratio_line(py, m);
-        if (m.has_value() && py.has_value()) {
-            const bool met = py.best() / m.best() >= kTarget;
-            verdict +=
-                " (target >= " + fmt_target(kTarget) + "x: " + (met ? "met" : "MISSED") + ")";
-        }
+        const std::string verdict = ratio_verdict(py, m, ">=", kTarget);
         std::printf("%s [%s]: mproc %s | python %s -> %s\n", line, m.label.c_str(),
                     m.value("us").c_str(), py.value("us").c_str(), verdict.c_str());
         note_failure(m);
@@ -192,7 +176,13 @@ void section(const Config &cfg, const char *title, const char *line, Runner run,
     note_failure(py);
 }
 
-void run_all(const Config &cfg) {
+constexpr BenchProgram kProgram{
+    "mproc thread pool bench", "mproc-tpbench",
+    "  Measures mproc's thread pool (submit + result, one by one and in a batch) against\n"
+    "  Python's concurrent.futures.ThreadPoolExecutor.\n",
+    "about 1/10 of the tasks and repetitions (smoke run)"};
+
+void run_sections(const Config &cfg, const std::string &) {
     mproc_thread_pool_t *pool = nullptr;
     int rc = mproc_thread_pool_create(kWorkers, &pool);
     if (rc != MPROC_OK) {
@@ -225,23 +215,5 @@ void run_all(const Config &cfg) {
 }  // namespace mproc_bench
 
 int main(int argc, char **argv) {
-    using namespace mproc_bench;
-    Config cfg;
-    const BenchProgram program{
-        "mproc thread pool bench", "mproc-tpbench",
-        "  Measures mproc's thread pool (submit + result, one by one and in a batch) against\n"
-        "  Python's concurrent.futures.ThreadPoolExecutor.\n",
-        "about 1/10 of the tasks and repetitions (smoke run)"};
-    const int rc = bench_main(
-        argc, argv, program, cfg.quick, [&] { cfg.make_quick(); },
-        [&](const std::string &) {
-            run_all(cfg);
-            if (!g_failures.empty()) {
-                std::printf("\n%zu measurement(s) failed:\n", g_failures.size());
-                for (const std::string &f : g_failures)
-                    std::printf("  %s\n", f.c_str());
-            }
-        });
-    if (rc != 0) return rc;
-    return g_failures.empty() ? 0 : 1;
+    return mproc_bench::bench_main(argc, argv, mproc_bench::kProgram, mproc_bench::run_sections);
 }

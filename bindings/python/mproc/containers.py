@@ -35,7 +35,7 @@ from collections.abc import Mapping, MutableMapping, MutableSequence
 from . import _lib
 from ._lib import lib, pylib, declare, handle_t, error_for, Bytes
 from ._base import SharedObject, make_options, encode_name
-from .queues import NotAPickleError
+from .queues import NotAPickleError, _as_bytes
 
 __all__ = ["Dict", "List", "Namespace", "RawKey", "DEFAULT_SIZE", "DEFAULT_MAX_SIZE"]
 
@@ -227,17 +227,6 @@ def _bytes_array(items):
     return arr
 
 
-def _as_bytes(data):
-    if type(data) is bytes:
-        return data
-    try:
-        with memoryview(data) as view:
-            return view.tobytes()
-    except TypeError:
-        raise TypeError("a bytes-like object is required, not %s"
-                        % type(data).__name__) from None
-
-
 def _buffer(capacity=_RECV_INITIAL):
     """A receive buffer: (c_char array, its capacity as c_size_t, byref(size), size), the
     size being the c_size_t the C calls write."""
@@ -295,7 +284,10 @@ class _Container(SharedObject):
     _hv = None  # the handle as a c_void_p for the hot paths; None once closed
     owner_died = False
 
-    def _create(self, name, open_existing, mode, initial_size, max_size):
+    def _create(self, name, open_existing, mode, initial_size, max_size, has_items=False):
+        if open_existing and has_items:
+            raise ValueError("initial items cannot be combined with open_existing=True "
+                             "(whether the %s was created here cannot be told)" % self._what)
         if not _lib.CONTAINERS:
             raise NotImplementedError(
                 "libmproc at %s has no shared containers (mproc_%s_create): it is older "
@@ -427,6 +419,32 @@ class _Container(SharedObject):
             return (ctypes.create_string_buffer(capacity), _size_t(capacity), hot[2], hot[3])
         return (ctypes.create_string_buffer(need), _size_t(need), hot[2], hot[3])
 
+    def _get_slow(self, code, hot, try_get, wait_get, key, what):
+        """The rest of a get whose first try with buffer `hot` returned `code`: grows the
+        buffer while the value is bigger, waits for the lock in slices. The value's bytes,
+        or None if there is none; `key` is the key's or index's C arguments."""
+        own = hot
+        while True:
+            if code == _ETOOBIG:  # the value is bigger than the buffer: *len = its size
+                own = self._grown(own)
+                if len(own[0]) <= _RECV_BUFFER_MAX:
+                    hot = own  # keep the grown buffer in the pool
+                code = try_get(self._hv, *key, own[0], own[1], own[2], _NOWAIT)
+            elif code == _ETIMEDOUT:
+                self._h()
+                code = wait_get(self._hv, *key, own[0], own[1], own[2], _SLICE_C)
+            else:
+                break
+        self._bufs.append(hot)
+        if code == _ENOTFOUND:
+            return None
+        if code:
+            raise self._fail(code, what)
+        return own[0][:own[3].value]
+
+    def _plain_repr(self):
+        return repr(self.copy())
+
     def __repr__(self):
         if self.closed:
             return "<mproc.%s closed>" % type(self).__name__
@@ -487,15 +505,10 @@ class Dict(_Container, MutableMapping):
 
     def __init__(self, mapping_or_iterable=(), /, *, name=None, open_existing=False,
                  mode=None, initial_size=0, max_size=0):
-        if open_existing and mapping_or_iterable:
-            raise ValueError("initial items cannot be combined with open_existing=True "
-                             "(whether the dict was created here cannot be told)")
-        self._create(name, open_existing, mode, initial_size, max_size)
-        if mapping_or_iterable:
+        has_items = bool(mapping_or_iterable)
+        self._create(name, open_existing, mode, initial_size, max_size, has_items)
+        if has_items:
             self.update(mapping_or_iterable)
-
-    def _plain_repr(self):
-        return repr(self.copy())
 
     # ---- the hot paths ----
 
@@ -533,31 +546,10 @@ class Dict(_Container, MutableMapping):
         code = _try_dget(self._hv, k, _sizes[nk] if nk < _CACHE else _size_t(nk), hot[0],
                          hot[1], hot[2], _NOWAIT)
         if code:
-            return self._get_slow(code, k, hot)
+            return self._get_slow(code, hot, _try_dget, _wait_dget, (k, _size(nk)), "d[key]")
         data = hot[0][:hot[3].value]
         bufs.append(hot)
         return data
-
-    def _get_slow(self, code, k, hot):
-        klen = _size(len(k))
-        own = hot
-        while True:
-            if code == _ETOOBIG:  # the value is bigger than the buffer: *len = its size
-                own = self._grown(own)
-                if len(own[0]) <= _RECV_BUFFER_MAX:
-                    hot = own  # keep the grown buffer in the pool
-                code = _try_dget(self._hv, k, klen, own[0], own[1], own[2], _NOWAIT)
-            elif code == _ETIMEDOUT:
-                self._h()
-                code = _wait_dget(self._hv, k, klen, own[0], own[1], own[2], _SLICE_C)
-            else:
-                break
-        self._bufs.append(hot)
-        if code == _ENOTFOUND:
-            return None
-        if code:
-            raise self._fail(code, "d[key]")
-        return own[0][:own[3].value]
 
     def __getitem__(self, key):
         if type(key) is str:
@@ -579,7 +571,7 @@ class Dict(_Container, MutableMapping):
         code = _try_dget(self._hv, k, _sizes[nk] if nk < _CACHE else _size_t(nk), hot[0],
                          hot[1], hot[2], _NOWAIT)
         if code:
-            data = self._get_slow(code, k, hot)
+            data = self._get_slow(code, hot, _try_dget, _wait_dget, (k, _size(nk)), "d[key]")
             if data is None:
                 raise KeyError(key)
         else:
@@ -808,15 +800,9 @@ class List(_Container, MutableSequence):
     def __init__(self, sequence=(), /, *, name=None, open_existing=False, mode=None,
                  initial_size=0, max_size=0):
         items = [_dumps(x, _HIGHEST) for x in sequence]
-        if open_existing and items:
-            raise ValueError("initial items cannot be combined with open_existing=True "
-                             "(whether the list was created here cannot be told)")
-        self._create(name, open_existing, mode, initial_size, max_size)
+        self._create(name, open_existing, mode, initial_size, max_size, bool(items))
         if items:
             self._extend_raw(items)
-
-    def _plain_repr(self):
-        return repr(self.copy())
 
     def _value(self, data, index):
         if data[:1] == b"\x80":
@@ -835,30 +821,10 @@ class List(_Container, MutableSequence):
         code = _try_lget(self._hv, _indexes[i + _CACHE] if -_CACHE <= i < _CACHE
                          else _index(i), hot[0], hot[1], hot[2], _NOWAIT)
         if code:
-            return self._get_slow(code, _index(i), hot)
+            return self._get_slow(code, hot, _try_lget, _wait_lget, (_index(i),), "l[index]")
         data = hot[0][:hot[3].value]
         bufs.append(hot)
         return data
-
-    def _get_slow(self, code, index, hot):
-        own = hot
-        while True:
-            if code == _ETOOBIG:
-                own = self._grown(own)
-                if len(own[0]) <= _RECV_BUFFER_MAX:
-                    hot = own
-                code = _try_lget(self._hv, index, own[0], own[1], own[2], _NOWAIT)
-            elif code == _ETIMEDOUT:
-                self._h()
-                code = _wait_lget(self._hv, index, own[0], own[1], own[2], _SLICE_C)
-            else:
-                break
-        self._bufs.append(hot)
-        if code == _ENOTFOUND:
-            return None
-        if code:
-            raise self._fail(code, "l[index]")
-        return own[0][:own[3].value]
 
     def __getitem__(self, index):
         if type(index) is not int:
