@@ -150,15 +150,9 @@ std::size_t MirroredHeap::capacity(int copy) const noexcept {
 }
 
 Status MirroredHeap::enter(const sync::Deadline &deadline) noexcept {
-    Status s = mutex().try_enter();
-    if (s == kTimedOut) {
-        sync::WaitGate::Pass pass(gate_);
-        s = mutex().acquire(deadline, &gate_);
-    }
-    if (s == kOwnerDead) s = kOk;
-    // A dead writer's phase is repaired by the first caller to hold the lock after it.
-    if (s == kOk && layout_->phase.load(std::memory_order_acquire) != kPhaseIdle) repair();
-    return s;
+    // A single call repairs a dead writer's copy and goes on: it is atomic either way.
+    Status s = acquire(deadline);
+    return s == kOwnerDead ? kOk : s;
 }
 
 void MirroredHeap::leave() noexcept {
@@ -171,6 +165,7 @@ Status MirroredHeap::acquire(const sync::Deadline &deadline) noexcept {
         sync::WaitGate::Pass pass(gate_);
         s = mutex().acquire(deadline, &gate_);
     }
+    // A dead writer's phase is repaired by the first caller to hold the lock after it.
     if ((s == kOk || s == kOwnerDead) &&
         layout_->phase.load(std::memory_order_acquire) != kPhaseIdle) {
         repair();

@@ -11,28 +11,14 @@ that cannot be removed later. Exits 0 when the sets are equal, 1 otherwise.
 """
 import argparse
 import re
-import subprocess
 import sys
 
-# nm -D prints "<address> <type> <name>[@[@]<version>]". Upper-case types are global;
-# "A" marks the absolute symbol the linker emits for a version node (MPROC_0), which is
-# not a function of ours.
-NM_LINE = re.compile(r"^\s*(?:[0-9a-fA-F]+\s+)?([A-Za-z])\s+(\S+)$")
+import nm_symbols
 
 
 def exported_symbols(nm, library):
-    out = subprocess.run([nm, "-D", "--defined-only", library], check=True,
-                         capture_output=True, text=True).stdout
-    symbols = set()
-    for line in out.splitlines():
-        m = NM_LINE.match(line)
-        if not m:
-            continue
-        kind, name = m.groups()
-        if not kind.isupper() or kind == "A":
-            continue
-        symbols.add(name.split("@", 1)[0])
-    return symbols
+    """The exported names, without their version node."""
+    return {name.split("@", 1)[0] for name in nm_symbols.exported_symbols(nm, library)}
 
 
 def declared_functions(header):

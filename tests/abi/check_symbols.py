@@ -22,14 +22,10 @@ the difference; with the list unchanged, it must pass.
 """
 import argparse
 import os
-import re
-import subprocess
 import sys
 import tempfile
 
-# nm -D prints "<address> <type> <name>[@[@]<version>]". Upper-case types are global; "A"
-# marks the absolute symbol the linker emits for a version node (MPROC_0).
-NM_LINE = re.compile(r"^\s*(?:[0-9a-fA-F]+\s+)?([A-Za-z])\s+(\S+)$")
+from nm_symbols import exported_symbols
 
 HEADER = """\
 # The exported symbols of libmproc.so (SONAME libmproc.so.0), one "name@@version-node" a
@@ -39,21 +35,6 @@ HEADER = """\
 # version), removing or renaming one breaks the ABI (a new SONAME). Regenerate with
 #   python3 tests/abi/check_symbols.py --update <build>/capi/libmproc.so tests/abi/symbols.txt
 """
-
-
-def exported_symbols(nm, library):
-    out = subprocess.run([nm, "-D", "--defined-only", library], check=True,
-                         capture_output=True, text=True).stdout
-    symbols = set()
-    for line in out.splitlines():
-        m = NM_LINE.match(line)
-        if not m:
-            continue
-        kind, name = m.groups()
-        if not kind.isupper() or kind == "A":
-            continue
-        symbols.add(name)
-    return symbols
 
 
 def read_list(path):
