@@ -13,9 +13,11 @@
 
 #include "future_handle.hpp"
 #include "handle.hpp"
+#include "pool/mpi_plugin.hpp"
 #include "pool/process_pool.hpp"
 #include "task_handle.hpp"
 
+using mproc::core::pool::Backend;
 using mproc::core::pool::FuturePtr;
 using mproc::core::pool::Outcome;
 using mproc::core::pool::PoolOptions;
@@ -26,6 +28,9 @@ namespace capi = mproc::capi;
 namespace core = mproc::core;
 
 static_assert(MPROC_START_FORKSERVER == 3, "the pool passes start methods through by value");
+static_assert(MPROC_BACKEND_LOCAL == static_cast<int>(Backend::kLocal) &&
+                  MPROC_BACKEND_MPI == static_cast<int>(Backend::kMpi),
+              "the pool passes backends through by value");
 
 struct mproc_pool : capi::Handle<ProcessPool, 0x504f4f4cu /* POOL */> {
     using Handle::Handle;
@@ -33,12 +38,20 @@ struct mproc_pool : capi::Handle<ProcessPool, 0x504f4f4cu /* POOL */> {
 
 namespace {
 
+// A caller built against a header from before the MPI fields passes a smaller struct: the
+// fields beyond its size keep their defaults.
+constexpr std::size_t kOptionsBeforeMpi = offsetof(mproc_pool_options_t, backend);
+
+bool has_field(const mproc_pool_options_t *opts, std::size_t offset, std::size_t size) {
+    return opts->size >= offset + size;
+}
+
 // The options as the core takes them. Throws core::Error(kInvalid) for a struct that was
 // not initialised with mproc_pool_options_init, and kBadHandle for a closed initializer.
 PoolOptions read_options(const mproc_pool_options_t *opts) {
     PoolOptions o;
     if (opts == nullptr) return o;
-    if (opts->size < sizeof(mproc_pool_options_t) || opts->size > (1u << 16)) {
+    if (opts->size < kOptionsBeforeMpi || opts->size > (1u << 16)) {
         throw core::Error(core::kInvalid, "pool options: size field is " +
                                               std::to_string(opts->size) +
                                               "; initialise with mproc_pool_options_init()");
@@ -59,6 +72,22 @@ PoolOptions read_options(const mproc_pool_options_t *opts) {
     }
     o.max_tasks_per_child = opts->max_tasks_per_child;
     o.max_message = opts->max_message;
+    if (has_field(opts, offsetof(mproc_pool_options_t, backend), sizeof opts->backend)) {
+        if (opts->backend != MPROC_BACKEND_LOCAL && opts->backend != MPROC_BACKEND_MPI) {
+            throw core::Error(core::kInvalid, "pool options: " + std::to_string(opts->backend) +
+                                                  " is not a backend (MPROC_BACKEND_LOCAL or "
+                                                  "MPROC_BACKEND_MPI)");
+        }
+        o.backend = static_cast<Backend>(opts->backend);
+    }
+    if (has_field(opts, offsetof(mproc_pool_options_t, mpi_info), sizeof opts->mpi_info) &&
+        opts->mpi_info != nullptr) {
+        o.mpi_info = opts->mpi_info;
+    }
+    if (has_field(opts, offsetof(mproc_pool_options_t, mpi_heartbeat_timeout),
+                  sizeof opts->mpi_heartbeat_timeout)) {
+        o.mpi_heartbeat_timeout = opts->mpi_heartbeat_timeout;
+    }
     return o;
 }
 
@@ -158,7 +187,16 @@ int mproc_pool_options_init(mproc_pool_options_t *opts) {
     opts->initializer = nullptr;
     opts->max_tasks_per_child = 0;
     opts->max_message = core::pool::kDefaultMessage;
+    opts->backend = MPROC_BACKEND_LOCAL;
+    opts->mpi_info = nullptr;
+    opts->mpi_heartbeat_timeout = 0;
     return MPROC_OK;
+}
+
+int mproc_pool_backend_available(int backend) {
+    if (backend == MPROC_BACKEND_LOCAL) return 1;
+    if (backend == MPROC_BACKEND_MPI) return core::pool::mpi_plugin_available() ? 1 : 0;
+    return 0;
 }
 
 int mproc_pool_create(const mproc_pool_options_t *opts, mproc_pool_t **out) {

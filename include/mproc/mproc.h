@@ -1258,9 +1258,45 @@ MPROC_API int mproc_thread_pool_close(mproc_thread_pool_t *pool);
  *
  * apply, map, starmap, imap, imap_unordered. A C task carries its own arguments, so
  * starmap is map; imap is reading the futures of map_async in order, and imap_unordered
- * is mproc_futures_wait_any over them. */
+ * is mproc_futures_wait_any over them.
+ *
+ * Scaling out: the MPI backend (backend = MPROC_BACKEND_MPI). The workers are MPI ranks,
+ * on this host or others, and run task references only (a function pointer means nothing
+ * on another host: MPROC_EINVAL). Every call below works the same; futures, chunksize,
+ * shutdown, terminate and join too. Available when mproc was built with MPROC_WITH_MPI
+ * (mproc_pool_backend_available says); libmproc itself never links MPI: it loads the
+ * plugin libmproc_mpi.so on first use. Two ways to start, chosen by how the program runs:
+ *  - dynamic: a program not started by mpiexec (or with one rank) spawns `processes`
+ *    workers (0: mproc_cpu_count) with MPI_Comm_spawn, running mproc-mpi-worker;
+ *    placement follows MPI: mpi_info passes MPI_Info keys such as "host=a,b" or
+ *    "hostfile=hosts", and Open MPI's own environment (OMPI_MCA_*) applies;
+ *  - static: under `mpiexec -n N program`, rank 0 is the pool and ranks 1 .. N-1 are its
+ *    workers (processes must be 0 or N-1). In ranks 1 .. N-1, mproc_pool_create does not
+ *    return: the process serves tasks until the pool is closed, then exits with status 0.
+ *    So create the pool before the program does anything else. `mpiexec -n 1 program :
+ *    -n 3 mproc-mpi-worker` works too.
+ * Each worker rank runs its tasks in one local spawned mproc-worker, so a task that
+ * crashes fails with MPROC_EBROKEN (the message names the rank, host and signal) and only
+ * the local worker is replaced. A rank that falls silent for mpi_heartbeat_timeout
+ * seconds (killed, host down) is lost: the tasks it held without results fail with
+ * MPROC_EBROKEN (naming the rank and host), the ones queued go to other ranks, and the
+ * lost rank is not replaced; with every rank lost the pool is broken. No call waits for
+ * ever. What MPI cannot recover: Open MPI aborts every rank of a job when one of them dies
+ * (a spawned job's other workers; under mpiexec, the whole program including rank 0), and
+ * MPI can be initialised once per process: the backend leaves MPI initialised until the
+ * process exits. Shared-memory objects (queues, locks, Dict ...) are per host; only the
+ * pool's tasks and results cross hosts. mproc_pool_worker_pids gives no pids for an MPI
+ * pool (they are other hosts' pids). Environment: Open MPI refuses to spawn more workers
+ * than the host has cores unless OMPI_MCA_rmaps_base_oversubscribe=1 (or a hostfile
+ * gives slots), and refuses to run as root without OMPI_ALLOW_RUN_AS_ROOT=1 and
+ * OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; MPROC_MPI_PLUGIN and MPROC_MPI_WORKER name the
+ * plugin and mproc-mpi-worker when they are not next to libmproc; MPROC_MPI_TRACE=1
+ * prints the transport's events on stderr. */
 
 typedef struct mproc_pool mproc_pool_t;
+
+#define MPROC_BACKEND_LOCAL 0 /* worker processes on this host (default) */
+#define MPROC_BACKEND_MPI 1   /* worker ranks through MPI */
 
 typedef struct mproc_pool_options {
     size_t size;      /* sizeof(mproc_pool_options_t); set by mproc_pool_options_init */
@@ -1274,15 +1310,31 @@ typedef struct mproc_pool_options {
     size_t max_message; /* the largest encoded task or result, in bytes; default 65536.
                            A bigger task is MPROC_ETOOBIG at submit; a bigger result fails
                            its future with MPROC_ETOOBIG. */
+    /* MPROC_BACKEND_LOCAL (default) or MPROC_BACKEND_MPI; with MPI, start_method must stay
+     * MPROC_START_DEFAULT. */
+    int backend;
+    /* MPI, dynamic start: MPI_Info keys for MPI_Comm_spawn as "key=value;key=value"
+     * ("host=a,b", "hostfile=f"); NULL none. Copied at create. */
+    const char *mpi_info;
+    /* MPI: seconds of silence after which a worker rank is lost; 0 (default): 10. */
+    double mpi_heartbeat_timeout;
 } mproc_pool_options_t;
 
 MPROC_API int mproc_pool_options_init(mproc_pool_options_t *opts);
 
+/* 1 if pools of `backend` can be made here (MPROC_BACKEND_MPI: the plugin libmproc_mpi.so
+ * is found and loads), else 0 (also for an unknown backend). Never fails. */
+MPROC_API int mproc_pool_backend_available(int backend);
+
 /* Starts the workers. opts NULL = defaults. Errors: MPROC_EINVAL (processes negative or
- * over 1024, a bad start method, a function-pointer initializer with spawn or forkserver,
- * an incomplete initializer, max_message under 64 or over 64 MiB, out NULL),
- * MPROC_ENOTFOUND (spawn: no mproc-worker), MPROC_ESYSTEM, MPROC_ENOMEM. Ownership: the
- * caller frees *out with mproc_pool_close. */
+ * over 1024, a bad start method, a function-pointer initializer with spawn, forkserver or
+ * MPI, an incomplete initializer, max_message under 64 or over 64 MiB, an unknown
+ * backend, a start method with MPI, a malformed mpi_info, a negative heartbeat timeout,
+ * static MPI start with processes not 0 or N-1, out NULL), MPROC_ENOTFOUND (spawn: no
+ * mproc-worker; MPI: no plugin or no mproc-mpi-worker), MPROC_ESYSTEM (MPI failed: its
+ * message), MPROC_ENOMEM. Under mpiexec, in ranks 1 .. N-1, an MPI pool's create does not
+ * return (see "Scaling out" above). Ownership: the caller frees *out with
+ * mproc_pool_close. */
 MPROC_API int mproc_pool_create(const mproc_pool_options_t *opts, mproc_pool_t **out);
 
 /* Queues `task` (copied) and returns its future (Pool.apply_async). Never blocks.

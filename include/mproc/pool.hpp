@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "mproc/error.hpp"
@@ -15,6 +16,10 @@
 #include "mproc/timeout.hpp"
 
 namespace mproc {
+
+// Where a pool's workers run (MPROC_BACKEND_*): processes on this host, or MPI ranks on
+// this host or others (see "Scaling out" in mproc.h).
+enum class pool_backend : int { local = MPROC_BACKEND_LOCAL, mpi = MPROC_BACKEND_MPI };
 
 // Options of an mproc::Pool (mproc_pool_options_t).
 struct pool_options {
@@ -30,6 +35,14 @@ struct pool_options {
     unsigned long max_tasks_per_child = 0;
     // The largest encoded task or result, in bytes (64 .. 64 MiB).
     std::size_t max_message = 65536;
+    // local, or mpi: the workers are MPI ranks (task references only; `method` must stay
+    // default_). Pool::backend_available says whether mpi works here.
+    pool_backend backend = pool_backend::local;
+    // mpi, dynamic start: MPI_Info keys for MPI_Comm_spawn, "key=value;key=value" (such as
+    // "host=a,b"); empty: none.
+    std::string mpi_info;
+    // mpi: seconds of silence after which a worker rank is lost; 0: 10.
+    double mpi_heartbeat_timeout = 0;
 };
 
 // A pool of worker processes: apply / apply_async / map / map_async as multiprocessing.Pool,
@@ -45,8 +58,9 @@ struct pool_options {
 class Pool {
   public:
     // Starts the workers. Throws invalid_argument_error (a bad option; a function-pointer
-    // initializer with spawn), not_found_error (spawn: no mproc-worker), system_error,
-    // out_of_memory_error.
+    // initializer with spawn or mpi), not_found_error (spawn: no mproc-worker; mpi: no
+    // plugin or no mproc-mpi-worker), system_error (mpi: MPI failed), out_of_memory_error.
+    // Under mpiexec, in ranks 1 .. N-1, an mpi pool's constructor does not return.
     explicit Pool(const pool_options &options = pool_options()) {
         mproc_pool_options_t o;
         detail::check(mproc_pool_options_init(&o));
@@ -55,9 +69,18 @@ class Pool {
         o.initializer = options.initializer != nullptr ? options.initializer->handle() : nullptr;
         o.max_tasks_per_child = options.max_tasks_per_child;
         o.max_message = options.max_message;
+        o.backend = static_cast<int>(options.backend);
+        o.mpi_info = options.mpi_info.empty() ? nullptr : options.mpi_info.c_str();
+        o.mpi_heartbeat_timeout = options.mpi_heartbeat_timeout;
         mproc_pool_t *h = nullptr;
         detail::check(mproc_pool_create(&o, &h));
         h_.reset(h);
+    }
+
+    // Whether pools of `backend` can be made here (mpi: mproc was built with MPI and its
+    // plugin loads). Never throws.
+    static bool backend_available(pool_backend backend) noexcept {
+        return mproc_pool_backend_available(static_cast<int>(backend)) == 1;
     }
 
     Pool(Pool &&) noexcept = default;

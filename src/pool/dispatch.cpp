@@ -133,6 +133,32 @@ bool Ledger::complete(std::uint64_t chunk, std::uint32_t item, Outcome outcome,
 
 void Ledger::worker_died(WorkerBook *book, std::uint64_t started, const std::string &who,
                          const std::string &how, std::vector<Settlement> *out) {
+    release(
+        book, started,
+        [&](std::uint64_t seq, const PoolItem &item) {
+            // seq < started without a result: its result message was lost (the queue
+            // skips a message whose writer died); it did run, but we cannot say how.
+            const std::string what = seq == started ? "died while running" : "lost the result of";
+            return "process pool: " + who + " " + what + " task '" + name_of(item) + "': " + how;
+        },
+        out);
+}
+
+void Ledger::worker_lost(WorkerBook *book, std::uint64_t received, const std::string &label,
+                         const std::string &who, const std::string &how,
+                         std::vector<Settlement> *out) {
+    release(
+        book, received,
+        [&](std::uint64_t, const PoolItem &item) {
+            return label + ": " + who + " was lost while holding task '" + name_of(item) +
+                   "': " + how;
+        },
+        out);
+}
+
+void Ledger::release(WorkerBook *book, std::uint64_t last,
+                     const std::function<std::string(std::uint64_t, const PoolItem &)> &fate,
+                     std::vector<Settlement> *out) {
     std::vector<Chunk> back;
     for (std::uint64_t id : book->chunks) {
         auto it = flights_.find(id);
@@ -142,18 +168,12 @@ void Ledger::worker_died(WorkerBook *book, std::uint64_t started, const std::str
         for (std::size_t k = 0; k < flight.items.size(); ++k) {
             if (flight.reported[k]) continue;
             const std::uint64_t seq = flight.first_seq + k;
-            if (seq > started) {
+            if (seq > last) {
                 rest.items.push_back(std::move(flight.items[k]));
                 continue;
             }
-            // seq < started without a result: its result message was lost (the queue
-            // skips a message whose writer died); it did run, but we cannot say how.
-            const std::string what = seq == started ? "died while running" : "lost the result of";
-            out->push_back(
-                Settlement{flight.items[k].future,
-                           error_outcome(kBroken, "process pool: " + who + " " + what + " task '" +
-                                                      name_of(flight.items[k]) + "': " + how),
-                           false});
+            out->push_back(Settlement{flight.items[k].future,
+                                      error_outcome(kBroken, fate(seq, flight.items[k])), false});
         }
         if (!rest.items.empty()) back.push_back(std::move(rest));
         flights_.erase(it);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -75,6 +76,12 @@ class Ledger {
     // others go back to the front of the queue.
     void worker_died(WorkerBook *book, std::uint64_t started, const std::string &who,
                      const std::string &how, std::vector<Settlement> *out);
+    // A remote worker was lost (RemotePool): it may have started any task it had received,
+    // the ones up to `received` (its sequence numbers), so those without a result fail with
+    // kBroken: "<label>: <who> was lost while holding task '<name>': <how>"; the rest go back
+    // to the front of the queue.
+    void worker_lost(WorkerBook *book, std::uint64_t received, const std::string &label,
+                     const std::string &who, const std::string &how, std::vector<Settlement> *out);
 
     // Every pending and in-flight task fails with `status` and `message` (a broken pool).
     void fail_all(Status status, const std::string &message, std::vector<Settlement> *out);
@@ -92,6 +99,12 @@ class Ledger {
         std::uint64_t worker = 0;
         std::uint64_t first_seq = 0;
     };
+
+    // What worker_died and worker_lost share: the worker's tasks up to `last` without a
+    // result fail with the message `fate` gives (seq, item); the later ones go back.
+    void release(WorkerBook *book, std::uint64_t last,
+                 const std::function<std::string(std::uint64_t, const PoolItem &)> &fate,
+                 std::vector<Settlement> *out);
 
     std::deque<Chunk> pending_;
     Chunk taken_;  // between take() and sent() / unsend()

@@ -58,6 +58,7 @@ class Reader {
     void end() {
         if (!rest_.empty()) throw malformed("end", "trailing bytes");
     }
+    bool done() const noexcept { return rest_.empty(); }
     Error malformed(const char *field, const std::string &why) const {
         return Error(kInvalid,
                      std::string("process pool: malformed ") + what_ + ": " + field + ": " + why);
@@ -85,7 +86,7 @@ Type type_of(std::string_view message) {
     }
     const auto type = static_cast<std::uint8_t>(message[1]);
     if (type < static_cast<std::uint8_t>(Type::kChunk) ||
-        type > static_cast<std::uint8_t>(Type::kFence)) {
+        type > static_cast<std::uint8_t>(Type::kChunks)) {
         throw Error(kInvalid,
                     "process pool: malformed message: unknown type " + std::to_string(type));
     }
@@ -193,6 +194,27 @@ ResultMessage decode_result(std::string_view message) {
     }
     in.end();
     return r;
+}
+
+// ---- batches: version, type, then (u32 len, message)*.
+
+void begin_batch(Type type, std::string *out) {
+    out->clear();
+    Writer w(out);
+    put_header(w, type);
+}
+
+void append_to_batch(std::string_view message, std::string *out) {
+    Writer(out).put_bytes(message);
+}
+
+std::vector<std::string_view> decode_batch(Type type, std::string_view message) {
+    Reader in(message, "batch");
+    in.header(type);
+    std::vector<std::string_view> messages;
+    while (!in.done())
+        messages.push_back(in.get_bytes("message"));
+    return messages;
 }
 
 // ---- notices: version, type, 2 spare bytes, i32 status, u64 serial, message.

@@ -35,6 +35,8 @@ enum class Type : std::uint8_t {
     kInitFailed = 4,  // worker -> pool: the initializer failed (the worker exits)
     kBye = 5,         // worker -> pool: exiting (stopped, or max_tasks_per_child reached)
     kFence = 6,       // pool -> pool: every message queued before it has been read
+    kResults = 7,     // remote worker -> pool: several kResult messages in one
+    kChunks = 8,      // pool -> remote worker: several kChunk messages in one
 };
 
 // The type of a message (kInvalid if it has no valid header).
@@ -67,6 +69,16 @@ void encode_result(const ResultMessage &result, std::string *out);
 ResultMessage decode_result(std::string_view message);
 // The encoded size of a task result alone (what max_message limits).
 std::size_t result_payload_size(const task::Result &result);
+
+// ---- batches: a remote pool sends the chunks for one rank, and a remote worker the results
+// that are ready, together (remote_pool.hpp), since every message over MPI costs tens of
+// microseconds. `type` is kResults (of kResult messages) or kChunks (of kChunk messages).
+// Starts an empty batch in `out`.
+void begin_batch(Type type, std::string *out);
+// Appends one message to a batch begun so.
+void append_to_batch(std::string_view message, std::string *out);
+// The messages of a batch of `type` (pointing into it); each still needs decoding.
+std::vector<std::string_view> decode_batch(Type type, std::string_view message);
 
 // ---- worker notices: kInitFailed, kBye, and the pool's own kFence. `serial` names the
 // worker (every started worker has its own).

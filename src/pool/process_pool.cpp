@@ -16,6 +16,7 @@
 #include "pool/dispatch.hpp"
 #include "pool/pool_wire.hpp"
 #include "pool/pool_worker.hpp"
+#include "pool/remote_pool.hpp"
 #include "process/current_process.hpp"
 #include "queue/queue.hpp"
 
@@ -161,7 +162,36 @@ struct ProcessPool::State {
 
 // ---------------------------------------------------------------- creation
 
+namespace {
+
+// An MPI pool's options: the local ones that mean something for worker ranks.
+RemoteOptions remote_options(PoolOptions o) {
+    if (o.method != StartMethod::kDefault) {
+        throw Error(kInvalid,
+                    "process pool: the MPI backend takes no start method (its workers are MPI "
+                    "ranks): leave it at the default");
+    }
+    RemoteOptions r;
+    r.processes = o.processes;
+    r.mpi_info = std::move(o.mpi_info);
+    r.heartbeat_timeout = o.mpi_heartbeat_timeout;
+    r.initializer = std::move(o.initializer);
+    r.max_tasks_per_child = o.max_tasks_per_child;
+    r.max_message = o.max_message;
+    return r;
+}
+
+}  // namespace
+
 ProcessPool::ProcessPool(PoolOptions options) {
+    if (options.backend == Backend::kMpi) {
+        remote_ = std::make_unique<RemotePool>(remote_options(std::move(options)));
+        return;
+    }
+    if (options.backend != Backend::kLocal) {
+        throw Error(kInvalid, "process pool: " + std::to_string(static_cast<int>(options.backend)) +
+                                  " is not a backend (local 0, MPI 1)");
+    }
     auto s = std::make_shared<State>(std::move(options));
     PoolOptions &o = s->options;
     if (o.processes < 0 || o.processes > kMaxProcesses) {
@@ -233,15 +263,24 @@ ProcessPool::~ProcessPool() {
 }
 
 const std::string &ProcessPool::name() const noexcept {
+    static const std::string mpi = "process pool (MPI)";
+    if (remote_) return mpi;
     return state_->label;
 }
 
 int ProcessPool::processes() const noexcept {
+    if (remote_) return remote_->processes();
     return state_->processes;
 }
 
+// An MPI pool's ranks run their tasks in spawned mproc-workers.
 StartMethod ProcessPool::method() const noexcept {
+    if (remote_) return StartMethod::kSpawn;
     return state_->method;
+}
+
+Backend ProcessPool::backend() const noexcept {
+    return remote_ ? Backend::kMpi : Backend::kLocal;
 }
 
 // ---------------------------------------------------------------- submitting
@@ -284,6 +323,7 @@ std::string encode_checked(const task::Task &task, StartMethod method, std::size
 }  // namespace
 
 FuturePtr ProcessPool::submit(const task::Task &task) {
+    if (remote_) return remote_->submit(task);
     State &s = *state_;
     std::vector<PoolItem> items(1);
     items[0].task = encode_checked(task, s.method, s.options.max_message, "apply_async");
@@ -298,6 +338,7 @@ FuturePtr ProcessPool::submit(const task::Task &task) {
 
 std::vector<FuturePtr> ProcessPool::map(const std::vector<const task::Task *> &tasks,
                                         std::size_t chunksize) {
+    if (remote_) return remote_->map(tasks, chunksize);
     State &s = *state_;
     std::vector<PoolItem> items(tasks.size());
     std::vector<FuturePtr> futures;
@@ -644,6 +685,7 @@ void ProcessPool::State::break_pool(const std::string &why) {
 // ---------------------------------------------------------------- ending
 
 void ProcessPool::shutdown() noexcept {
+    if (remote_) return remote_->shutdown();
     State &s = *state_;
     std::lock_guard<std::mutex> guard(s.mutex);
     s.closed = true;
@@ -651,6 +693,7 @@ void ProcessPool::shutdown() noexcept {
 }
 
 void ProcessPool::terminate() noexcept {
+    if (remote_) return remote_->terminate();
     State &s = *state_;
     std::vector<Settlement> to_settle;
     {
@@ -680,6 +723,7 @@ void ProcessPool::terminate() noexcept {
 }
 
 Status ProcessPool::join(const Deadline &deadline) {
+    if (remote_) return remote_->join(deadline);
     State &s = *state_;
     std::unique_lock<std::mutex> lock(s.mutex);
     if (!s.closed) {
@@ -702,6 +746,7 @@ Status ProcessPool::join(const Deadline &deadline) {
 }
 
 std::vector<pid_t> ProcessPool::worker_pids() const {
+    if (remote_) return {};  // other hosts' pids mean nothing here
     const State &s = *state_;
     std::lock_guard<std::mutex> guard(s.mutex);
     std::vector<pid_t> pids;
@@ -712,6 +757,7 @@ std::vector<pid_t> ProcessPool::worker_pids() const {
 }
 
 void ProcessPool::close() noexcept {
+    if (remote_) return remote_->close();
     if (state_ == nullptr) return;
     State &s = *state_;
     {

@@ -42,12 +42,18 @@ inline constexpr std::size_t kMinMessage = 64;
 inline constexpr std::size_t kMaxMessage = std::size_t{64} << 20;
 inline constexpr std::size_t kDefaultMessage = 65536;
 
+enum class Backend { kLocal = 0, kMpi = 1 };  // MPROC_BACKEND_*
+
 struct PoolOptions {
     int processes = 0;  // 0: cpu_count()
     process::StartMethod method = process::StartMethod::kDefault;
     std::optional<task::Task> initializer;
     std::uint64_t max_tasks_per_child = 0;  // 0: no limit
     std::size_t max_message = kDefaultMessage;
+    // kMpi: the workers are MPI ranks (RemotePool); `method` must be kDefault.
+    Backend backend = Backend::kLocal;
+    std::string mpi_info;              // kMpi: MPI_Info for MPI_Comm_spawn, "key=value;..."
+    double mpi_heartbeat_timeout = 0;  // kMpi: seconds; 0: the default (10)
 };
 
 class ProcessPool {
@@ -87,8 +93,12 @@ class ProcessPool {
     // closed, the pool must only be destroyed. Idempotent.
     void close() noexcept;
 
+    // The backend: with kMpi every call above is forwarded to the RemotePool.
+    Backend backend() const noexcept;
+
   private:
     struct State;
+    std::unique_ptr<class RemotePool> remote_;  // set for Backend::kMpi; state_ is then null
     // Shared with the result thread, which may outlive close() when close() is called from
     // one of its own callbacks.
     std::shared_ptr<State> state_;

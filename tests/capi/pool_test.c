@@ -5,6 +5,8 @@
  */
 #include "check.h"
 
+#include <stddef.h>
+
 #define WAIT 60.0 /* generous: a loaded 2-core machine is slow, never this slow */
 
 static mproc_task_t *add_task(int a, int b) {
@@ -319,6 +321,69 @@ static void test_close_with_work_pending(void) {
     CHECK_OK(mproc_task_close(slow));
 }
 
+/* The backend option: what every build can check (the MPI pool itself is tested in
+ * tests/mpi/ when mproc is built with MPI). */
+static void test_backend_option(void) {
+    CHECK(mproc_pool_backend_available(MPROC_BACKEND_LOCAL) == 1);
+    CHECK(mproc_pool_backend_available(7) == 0);
+    CHECK(mproc_pool_backend_available(-1) == 0);
+
+    mproc_pool_options_t o;
+    mproc_pool_t *pool = NULL;
+    CHECK_OK(mproc_pool_options_init(&o));
+    CHECK(o.backend == MPROC_BACKEND_LOCAL && o.mpi_info == NULL && o.mpi_heartbeat_timeout == 0);
+    o.backend = 7;
+    CHECK_RC(mproc_pool_create(&o, &pool), MPROC_EINVAL);
+    CHECK(pool == NULL);
+    CHECK(strstr(mproc_last_error(), "backend") != NULL);
+
+    /* MPI takes no start method (checked before the plugin is looked for). */
+    CHECK_OK(mproc_pool_options_init(&o));
+    o.backend = MPROC_BACKEND_MPI;
+    o.start_method = MPROC_START_SPAWN;
+    CHECK_RC(mproc_pool_create(&o, &pool), MPROC_EINVAL);
+    o.start_method = MPROC_START_DEFAULT;
+    o.mpi_heartbeat_timeout = -1;
+    CHECK_RC(mproc_pool_create(&o, &pool), MPROC_EINVAL);
+    o.mpi_heartbeat_timeout = 0;
+    o.mpi_info = "no equals sign";
+    CHECK_RC(mproc_pool_create(&o, &pool), MPROC_EINVAL);
+    o.mpi_info = NULL;
+
+    /* No plugin: a clear MPROC_ENOTFOUND, and the backend is not available. */
+    const char *saved = getenv("MPROC_MPI_PLUGIN");
+    char *old = saved != NULL ? strdup(saved) : NULL;
+    CHECK(setenv("MPROC_MPI_PLUGIN", "/nonexistent/libmproc_mpi.so", 1) == 0);
+    /* (Nothing loaded the plugin before in this process: once loaded, it stays.) */
+    CHECK(mproc_pool_backend_available(MPROC_BACKEND_MPI) == 0);
+    CHECK_RC(mproc_pool_create(&o, &pool), MPROC_ENOTFOUND);
+    CHECK(strstr(mproc_last_error(), "libmproc_mpi.so") != NULL);
+    CHECK(pool == NULL);
+    if (old != NULL) {
+        CHECK(setenv("MPROC_MPI_PLUGIN", old, 1) == 0);
+        free(old);
+    } else {
+        CHECK(unsetenv("MPROC_MPI_PLUGIN") == 0);
+    }
+
+    /* An options struct from before the MPI fields: they take their defaults. */
+    CHECK_OK(mproc_pool_options_init(&o));
+    o.size = offsetof(mproc_pool_options_t, backend);
+    o.backend = 7; /* beyond its size: not read */
+    o.processes = 1;
+    o.start_method = MPROC_START_FORK;
+    CHECK_OK(mproc_pool_create(&o, &pool));
+    mproc_task_t *t = add_task(20, 22);
+    mproc_result_t r;
+    CHECK_OK(mproc_pool_apply(pool, t, WAIT, &r));
+    CHECK(r.type == 'i' && r.i == 42);
+    CHECK_OK(mproc_task_close(t));
+    CHECK_OK(mproc_pool_close(pool));
+    o.size = offsetof(mproc_pool_options_t, backend) - 1;
+    pool = NULL;
+    CHECK_RC(mproc_pool_create(&o, &pool), MPROC_EINVAL);
+}
+
 int main(void) {
     RUN(test_apply_in_fork_spawn_and_forkserver_pools);
     RUN(test_fork_pool_runs_function_tasks);
@@ -328,5 +393,6 @@ int main(void) {
     RUN(test_max_tasks_per_child_replaces_workers);
     RUN(test_bad_input);
     RUN(test_close_with_work_pending);
+    RUN(test_backend_option);
     return check_report();
 }

@@ -257,6 +257,19 @@ TEST(PoolWire, RoundTripsAndRefusesGarbage) {
     c.max_message = 99;
     EXPECT_EQ(wire::decode_config(wire::encode_config(c)).max_message, 99u);
 
+    // A batch holds messages whole and in order; a cut one is refused.
+    std::string batch;
+    wire::begin_batch(wire::Type::kChunks, &batch);
+    wire::append_to_batch(chunk, &batch);
+    wire::append_to_batch(encoded, &batch);
+    const std::vector<std::string_view> parts = wire::decode_batch(wire::Type::kChunks, batch);
+    ASSERT_EQ(parts.size(), 2u);
+    EXPECT_EQ(parts[0], chunk);
+    EXPECT_EQ(parts[1], encoded);
+    EXPECT_EQ(wire::type_of(batch), wire::Type::kChunks);
+    EXPECT_THROW(wire::decode_batch(wire::Type::kResults, batch), Error);
+    EXPECT_THROW(wire::decode_batch(wire::Type::kChunks, batch.substr(0, batch.size() - 1)), Error);
+
     // Every truncation and random bytes: an Error, never a crash.
     std::mt19937 random(1234);
     for (const std::string &good : {encoded, chunk, wire::encode_config(c)}) {
