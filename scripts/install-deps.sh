@@ -4,7 +4,8 @@
 # and prints the exact command to run.
 set -euo pipefail
 
-packages=(cmake g++ make libboost-dev libffi-dev libgtest-dev libbenchmark-dev python3 clang-format)
+packages=(cmake g++ make libboost-dev libffi-dev libgtest-dev libbenchmark-dev python3 clang-format
+          libopenmpi-dev openmpi-bin)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found; this script knows Debian/Ubuntu only." >&2
