@@ -28,6 +28,7 @@ from .process import *  # noqa: F401,F403
 from .process import __all__ as _process_all
 from .pool import *  # noqa: F401,F403
 from .pool import __all__ as _pool_all
+from .taskpool import TaskPool, TaskFuture, pool_backend_available  # noqa: F401
 from .containers import *  # noqa: F401,F403
 from .containers import __all__ as _containers_all
 from .managers import *  # noqa: F401,F403
@@ -48,5 +49,6 @@ __all__ = [
     "TooBigError", "NotOwnerError", "BrokenError", "SystemCallError", "FailedError",
     "FullError", "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError",
     "get_logger", "log_to_stderr",
+    "TaskPool", "TaskFuture", "pool_backend_available",
 ] + _sync_all + _queues_all + _connection_all + _sharedctypes_all + _process_all + _pool_all \
     + _containers_all + _managers_all

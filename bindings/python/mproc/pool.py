@@ -135,10 +135,33 @@ class Pool:
     a worker exits and is replaced after that many tasks (None: never). Raises
     ValueError for processes < 1 or a bad maxtasksperchild, TypeError for an initializer
     that is not callable, and what starting a worker raises (mproc errors, OSError).
+
+    backend: None (this pool) or "local" / "mpi": then Pool(...) returns an
+    mproc.TaskPool of that backend instead (C task references run by mproc's C pool;
+    "mpi": worker ranks through MPI), with the same processes, initializer (an
+    mproc.Task), initargs and maxtasksperchild; context may be a start method name.
     """
 
+    def __new__(cls, *args, backend=None, **kwargs):
+        if backend is None:
+            return super().__new__(cls)
+        from .taskpool import TaskPool
+        names = ("processes", "initializer", "initargs", "maxtasksperchild", "context")
+        if len(args) > len(names):
+            raise TypeError("Pool() takes at most %d positional arguments" % len(names))
+        for name, value in zip(names, args):
+            if name in kwargs:
+                raise TypeError("Pool() got multiple values for argument %r" % name)
+            kwargs[name] = value
+        context = kwargs.pop("context", None)
+        if context is not None and not isinstance(context, str):
+            context = getattr(context, "_name", None)  # a concrete mproc context's method
+        if context is not None:
+            kwargs.setdefault("start_method", context)
+        return TaskPool(backend=backend, **kwargs)
+
     def __init__(self, processes=None, initializer=None, initargs=(),
-                 maxtasksperchild=None, context=None):
+                 maxtasksperchild=None, context=None, backend=None):
         self._core = None
         if processes is None:
             processes = os.cpu_count() or 1
