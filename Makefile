@@ -55,13 +55,15 @@ bench: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target mproc_sync_bench mproc_queue_bench \
 		mproc_process_bench mproc_thread_pool_bench mproc_process_pool_bench \
-		mproc_container_bench mproc mproc_worker
+		mproc_container_bench mproc_mpi_pool_bench mproc mproc_worker
 	build-release/bench/mproc_sync_bench
 	build-release/bench/mproc_queue_bench
 	build-release/bench/mproc_process_bench
 	build-release/bench/mproc_thread_pool_bench
 	build-release/bench/mproc_process_pool_bench
 	build-release/bench/mproc_container_bench
+	if [ -x build-release/bench/mproc_mpi_pool_bench ]; then build-release/bench/mproc_mpi_pool_bench; \
+	else echo "bench: mproc_mpi_pool_bench not built (no MPI backend), skipped"; fi
 	$(PYTHON_BENCH)
 
 # The Python binding (bindings/python, from the source tree) on the Release library.

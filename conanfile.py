@@ -55,10 +55,12 @@ class MprocConan(ConanFile):
     options = {
         "shared": [True, False],
         "fPIC": [True, False],
+        "with_mpi": [True, False],
     }
     default_options = {
         "shared": False,
         "fPIC": True,
+        "with_mpi": False,
     }
 
     @property
@@ -114,6 +116,11 @@ class MprocConan(ConanFile):
         tc.cache_variables["MPROC_BUILD_TESTS"] = False
         tc.cache_variables["MPROC_BUILD_BENCH"] = False
         tc.cache_variables["MPROC_BUILD_EXAMPLES"] = False
+        # The MPI backend of process pools: the plugin libmproc_mpi.so and mproc-mpi-worker.
+        # It uses the system's MPI (CMake's FindMPI: mpicc on PATH, e.g. Debian's
+        # libopenmpi-dev): an MPI must match the cluster it runs on, so the recipe does not
+        # build one. libmproc itself never links MPI.
+        tc.cache_variables["MPROC_WITH_MPI"] = bool(self.options.with_mpi)
         # Warnings of other compilers and versions must not break a package build.
         tc.cache_variables["MPROC_WERROR"] = False
         # Where the Python binding is installed: a fixed folder, which package() removes.
@@ -145,6 +152,9 @@ class MprocConan(ConanFile):
         # library has the path from its libdir to there compiled in (src/CMakeLists.txt).
         if not os.path.isfile(os.path.join(self.package_folder, self._worker)):
             raise ConanException(f"{self.ref}: {self._worker} was not installed")
+        if self.options.with_mpi and not os.path.isfile(
+                os.path.join(self.package_folder, self._mpi_worker)):
+            raise ConanException(f"{self.ref}: {self._mpi_worker} was not installed")
 
     @property
     def _python_dir(self):
@@ -153,6 +163,10 @@ class MprocConan(ConanFile):
     @property
     def _worker(self):
         return os.path.join("bin", "mproc", "mproc-worker")
+
+    @property
+    def _mpi_worker(self):
+        return os.path.join("bin", "mproc", "mproc-mpi-worker")
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "mproc")
@@ -169,3 +183,9 @@ class MprocConan(ConanFile):
             # A program linked with libmproc.a does not find mproc-worker by itself.
             self.runenv_info.define_path("MPROC_WORKER",
                                          os.path.join(self.package_folder, self._worker))
+            if self.options.with_mpi:
+                # Nor the MPI plugin and worker (libmproc.so finds them from its directory).
+                self.runenv_info.define_path(
+                    "MPROC_MPI_PLUGIN", os.path.join(self.package_folder, "lib", "libmproc_mpi.so"))
+                self.runenv_info.define_path("MPROC_MPI_WORKER",
+                                             os.path.join(self.package_folder, self._mpi_worker))
