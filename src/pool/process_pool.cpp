@@ -14,6 +14,7 @@
 
 #include "array/array.hpp"
 #include "pool/dispatch.hpp"
+#include "pool/pool_submit.hpp"
 #include "pool/pool_wire.hpp"
 #include "pool/pool_worker.hpp"
 #include "pool/remote_pool.hpp"
@@ -156,6 +157,7 @@ struct ProcessPool::State {
     void dispatch();
     void break_pool(const std::string &why);
     void check_accepting(const char *what) const;
+    SubmitRules rules() const;
     std::size_t live_workers() const;
     void wake() noexcept;
 };
@@ -294,61 +296,33 @@ void ProcessPool::State::check_accepting(const char *what) const {
     }
 }
 
-namespace {
-
-// The encoded task, after the checks every submitted task goes through.
-std::string encode_checked(const task::Task &task, StartMethod method, std::size_t max_message,
-                           const char *what) {
-    if (!task.complete()) {
-        throw Error(kInvalid, std::string("process pool: ") + what + ": task '" + task.name() +
-                                  "' is incomplete: its signature has more arguments than were "
-                                  "given");
-    }
-    if (task.is_function() && method != StartMethod::kFork) {
-        throw Error(kInvalid, std::string("process pool: ") + what +
-                                  ": a function-pointer task cannot run in a spawn or "
-                                  "forkserver pool (it means nothing in another program): use "
-                                  "a task reference, or the fork start method");
-    }
-    std::string encoded = task.encode();
-    if (encoded.size() > max_message) {
-        throw Error(kTooBig, std::string("process pool: ") + what + ": task '" + task.name() +
-                                 "' is " + std::to_string(encoded.size()) +
-                                 " bytes encoded, over the pool's max_message of " +
-                                 std::to_string(max_message));
-    }
-    return encoded;
+SubmitRules ProcessPool::State::rules() const {
+    return SubmitRules{"process pool", options.max_message,
+                       method == StartMethod::kFork
+                           ? nullptr
+                           : "a function-pointer task cannot run in a spawn or forkserver pool "
+                             "(it means nothing in another program): use a task reference, or "
+                             "the fork start method"};
 }
-
-}  // namespace
 
 FuturePtr ProcessPool::submit(const task::Task &task) {
     if (remote_) return remote_->submit(task);
     State &s = *state_;
-    std::vector<PoolItem> items(1);
-    items[0].task = encode_checked(task, s.method, s.options.max_message, "apply_async");
-    items[0].future = Future::make();
-    FuturePtr future = items[0].future;
+    std::vector<FuturePtr> futures;
+    std::vector<PoolItem> items = submitted_items({&task}, s.rules(), "apply_async", &futures);
     std::lock_guard<std::mutex> guard(s.mutex);
     s.check_accepting("apply_async");
     s.ledger.add(std::move(items), 1, s.inbox_message);
     s.dispatch();
-    return future;
+    return futures[0];
 }
 
 std::vector<FuturePtr> ProcessPool::map(const std::vector<const task::Task *> &tasks,
                                         std::size_t chunksize) {
     if (remote_) return remote_->map(tasks, chunksize);
     State &s = *state_;
-    std::vector<PoolItem> items(tasks.size());
     std::vector<FuturePtr> futures;
-    futures.reserve(tasks.size());
-    for (std::size_t k = 0; k < tasks.size(); ++k) {
-        if (tasks[k] == nullptr) throw Error(kInvalid, "process pool: map: a null task");
-        items[k].task = encode_checked(*tasks[k], s.method, s.options.max_message, "map");
-        items[k].future = Future::make();
-        futures.push_back(items[k].future);
-    }
+    std::vector<PoolItem> items = submitted_items(tasks, s.rules(), "map", &futures);
     if (chunksize == 0) chunksize = auto_chunksize(tasks.size(), s.processes);
     std::lock_guard<std::mutex> guard(s.mutex);
     s.check_accepting("map");
@@ -734,13 +708,7 @@ Status ProcessPool::join(const Deadline &deadline) {
     auto done = [&s] {
         return s.workers.empty() && !s.ledger.has_pending() && !s.ledger.has_in_flight();
     };
-    if (deadline.is_forever()) {
-        s.changed.wait(lock, done);
-    } else {
-        const auto until =
-            std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline.at_ns()));
-        if (!s.changed.wait_until(lock, until, done)) return kTimedOut;
-    }
+    if (!wait_until(s.changed, lock, deadline, done)) return kTimedOut;
     s.joined = true;
     return kOk;
 }
@@ -776,15 +744,7 @@ void ProcessPool::close() noexcept {
         s.exiting = true;
         s.wake();
     }
-    if (s.thread.joinable()) {
-        if (std::this_thread::get_id() == s.thread_id) {
-            // Closed from a callback: the thread leaves after this round, and its reference
-            // keeps the state alive until then.
-            s.thread.detach();
-        } else {
-            s.thread.join();
-        }
-    }
+    end_pool_thread(s.thread);
 }
 
 }  // namespace mproc::core::pool

@@ -12,6 +12,7 @@
 
 #include "pool/dispatch.hpp"
 #include "pool/mpi_plugin.hpp"
+#include "pool/pool_submit.hpp"
 #include "pool/pool_wire.hpp"
 #include "pool/process_pool.hpp"
 #include "process/current_process.hpp"
@@ -207,7 +208,7 @@ struct RemotePool::State {
     void check_accepting(const char *what) const;
     std::size_t live_workers() const;
     void wake() noexcept;
-    std::string encode_checked(const task::Task &task, const char *what) const;
+    SubmitRules rules() const;
 };
 
 // ---------------------------------------------------------------- creation
@@ -300,52 +301,28 @@ void RemotePool::State::check_accepting(const char *what) const {
     }
 }
 
-std::string RemotePool::State::encode_checked(const task::Task &task, const char *what) const {
-    if (!task.complete()) {
-        throw Error(kInvalid, std::string(kLabel) + ": " + what + ": task '" + task.name() +
-                                  "' is incomplete: its signature has more arguments than were "
-                                  "given");
-    }
-    if (task.is_function()) {
-        throw Error(kInvalid, std::string(kLabel) + ": " + what +
-                                  ": a function-pointer task cannot run on a worker rank (it "
-                                  "means nothing in another program): use a task reference");
-    }
-    std::string encoded = task.encode();
-    if (encoded.size() > options.max_message) {
-        throw Error(kTooBig, std::string(kLabel) + ": " + what + ": task '" + task.name() +
-                                 "' is " + std::to_string(encoded.size()) +
-                                 " bytes encoded, over the pool's max_message of " +
-                                 std::to_string(options.max_message));
-    }
-    return encoded;
+SubmitRules RemotePool::State::rules() const {
+    return SubmitRules{kLabel, options.max_message,
+                       "a function-pointer task cannot run on a worker rank (it means nothing "
+                       "in another program): use a task reference"};
 }
 
 FuturePtr RemotePool::submit(const task::Task &task) {
     State &s = *state_;
-    std::vector<PoolItem> items(1);
-    items[0].task = s.encode_checked(task, "apply_async");
-    items[0].future = Future::make();
-    FuturePtr future = items[0].future;
+    std::vector<FuturePtr> futures;
+    std::vector<PoolItem> items = submitted_items({&task}, s.rules(), "apply_async", &futures);
     std::lock_guard<std::mutex> guard(s.mutex);
     s.check_accepting("apply_async");
     s.ledger.add(std::move(items), 1, s.chunk_bytes);
     s.dispatch();
-    return future;
+    return futures[0];
 }
 
 std::vector<FuturePtr> RemotePool::map(const std::vector<const task::Task *> &tasks,
                                        std::size_t chunksize) {
     State &s = *state_;
-    std::vector<PoolItem> items(tasks.size());
     std::vector<FuturePtr> futures;
-    futures.reserve(tasks.size());
-    for (std::size_t k = 0; k < tasks.size(); ++k) {
-        if (tasks[k] == nullptr) throw Error(kInvalid, std::string(kLabel) + ": map: a null task");
-        items[k].task = s.encode_checked(*tasks[k], "map");
-        items[k].future = Future::make();
-        futures.push_back(items[k].future);
-    }
+    std::vector<PoolItem> items = submitted_items(tasks, s.rules(), "map", &futures);
     if (chunksize == 0) chunksize = auto_chunksize(tasks.size(), processes());
     std::lock_guard<std::mutex> guard(s.mutex);
     s.check_accepting("map");
@@ -651,13 +628,8 @@ Status RemotePool::join(const Deadline &deadline) {
                                   ": join: the pool still accepts tasks: call shutdown or "
                                   "terminate first");
     }
-    auto done = [&s] { return s.transport_closed; };
-    if (deadline.is_forever()) {
-        s.changed.wait(lock, done);
-    } else {
-        const auto until =
-            std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline.at_ns()));
-        if (!s.changed.wait_until(lock, until, done)) return kTimedOut;
+    if (!wait_until(s.changed, lock, deadline, [&s] { return s.transport_closed; })) {
+        return kTimedOut;
     }
     s.joined = true;
     return kOk;
@@ -679,15 +651,7 @@ void RemotePool::close() noexcept {
         s.exiting = true;
         s.wake();
     }
-    if (s.thread.joinable()) {
-        if (std::this_thread::get_id() == s.thread_id) {
-            // Closed from a callback: the thread leaves after this round, and its reference
-            // keeps the state alive until then.
-            s.thread.detach();
-        } else {
-            s.thread.join();
-        }
-    }
+    end_pool_thread(s.thread);
 }
 
 }  // namespace mproc::core::pool
