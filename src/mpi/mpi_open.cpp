@@ -103,6 +103,8 @@ std::unique_ptr<Transport> open_static_pool(int world_size, const mproc_remote_o
 // runs on a thread of its own, without the plugin's mutex, and is given this long; a
 // spawn that does not return is abandoned there.
 constexpr int kSpawnWaitSeconds = 120;
+// How long a spawn waits for the workers of pools closed before it to be gone.
+constexpr double kPreviousWorkersSeconds = 15;
 
 struct Spawn {
     int rc = MPI_SUCCESS;
@@ -172,6 +174,11 @@ std::unique_ptr<Transport> open_dynamic_pool(const mproc_remote_options_t &o,
     }
     MPI_Info info = parse_info(o.info);
     check(MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    // The workers of an earlier pool must be gone first (see Runtime::await_workers_gone);
+    // other transports keep polling meanwhile.
+    lock.unlock();
+    Runtime::get().await_workers_gone(kPreviousWorkersSeconds);
+    lock.lock();
     Spawn spawn = spawn_bounded(o, info, lock);
     if (info != MPI_INFO_NULL && !spawn.timed_out) {
         MPI_Info_free(&info);  // else the blocked spawn may still read it: leaked

@@ -1,8 +1,12 @@
 #include "mpi_runtime.hpp"
 
 #include <dlfcn.h>
+#include <signal.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace mproc::mpi {
 
@@ -105,6 +109,27 @@ std::string Runtime::error_text(int code) {
         return "MPI error " + std::to_string(code);
     }
     return std::string(text, static_cast<std::size_t>(len));
+}
+
+void Runtime::remember_workers(const std::vector<pid_t> &pids) {
+    std::lock_guard<std::mutex> guard(state_mutex_);
+    ended_workers_.insert(ended_workers_.end(), pids.begin(), pids.end());
+}
+
+void Runtime::await_workers_gone(double limit) {
+    std::vector<pid_t> pids;
+    {
+        std::lock_guard<std::mutex> guard(state_mutex_);
+        pids.swap(ended_workers_);
+    }
+    if (pids.empty()) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
+    // kill(pid, 0) succeeds until Open MPI's daemon has reaped the process (a zombie too).
+    auto alive = [](pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; };
+    for (pid_t pid : pids) {
+        while (alive(pid) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
 }
 
 }  // namespace mproc::mpi

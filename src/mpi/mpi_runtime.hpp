@@ -9,6 +9,8 @@
 // otherwise it leaves MPI initialised and the process exits without MPI_Finalize.
 #pragma once
 
+#include <sys/types.h>
+
 #include <mpi.h>
 
 #include <memory>
@@ -55,6 +57,12 @@ class Runtime {
     // The text of an MPI error code.
     static std::string error_text(int code);
 
+    // The pids of a closed pool's spawned workers on this host. Open MPI 4.1 hangs for
+    // good in an MPI_Comm_spawn that meets the end of an earlier job of workers, so a
+    // spawn first waits (up to `limit` seconds) for them to be reaped by Open MPI.
+    void remember_workers(const std::vector<pid_t> &pids);
+    void await_workers_gone(double limit);
+
   private:
     Runtime() = default;
 
@@ -64,6 +72,7 @@ class Runtime {
     bool finalized_ = false;
     bool unsafe_ = false;  // a transport was abandoned: never finalise
     bool static_used_ = false;
+    std::vector<pid_t> ended_workers_;  // under state_mutex_
     bool worker_released_ = false;
     int open_ = 0;
     int provided_ = MPI_THREAD_SINGLE;

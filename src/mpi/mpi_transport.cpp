@@ -363,6 +363,10 @@ void Transport::on_hello_locked(int peer, const std::vector<char> &message) {
     }
     p.descriptions.push_back(std::move(description));
     p.greeted = true;
+    char self_host[256] = {0};
+    if (!pid.empty() && ::gethostname(self_host, sizeof self_host - 1) == 0 && host == self_host) {
+        p.local_pid = static_cast<pid_t>(std::atol(pid.c_str()));
+    }
 }
 
 void Transport::heartbeats_locked() {
@@ -506,6 +510,13 @@ void Transport::close(bool graceful) {
         abandon_locked();
     }
     runtime.closed(clean);
+    if (role_ == MPROC_REMOTE_POOL && kind_ == CommKind::kSpawned) {
+        std::vector<pid_t> local;
+        for (const Peer &p : peers_) {
+            if (p.local_pid > 0) local.push_back(p.local_pid);
+        }
+        runtime.remember_workers(local);
+    }
     if (role_ == MPROC_REMOTE_WORKER) {
         if (clean) {
             runtime.set_worker_released();

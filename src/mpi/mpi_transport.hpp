@@ -14,6 +14,8 @@
 // end: see close()).
 #pragma once
 
+#include <sys/types.h>
+
 #include <mpi.h>
 
 #include <chrono>
@@ -75,6 +77,7 @@ class Transport {
         Clock::time_point last_sent;
         std::list<std::string> descriptions;  // the newest is current; older ones stay valid
         bool greeted = false;                 // its hello came
+        pid_t local_pid = 0;                  // its pid, when it runs on this host
         char close_tag = 0;                   // its kTagClose byte, once received
         bool told_close = false;              // we sent it ours
         MPI_Request recv = MPI_REQUEST_NULL;  // the message being received, if any

@@ -536,7 +536,9 @@ void RemotePool::State::lose(int peer, const std::string &why) {
 // The comm thread's work is over once no rank is live (every one said bye or was lost),
 // or when a terminate's wait for byes ran out, or when close() says so.
 bool RemotePool::State::finished(bool *graceful) const {
-    *graceful = !any_lost && !terminating;
+    // Orderly when every rank said bye, after terminate() too: an abandoned spawned job
+    // that Open MPI is still tearing down makes the next MPI_Comm_spawn hang.
+    *graceful = !any_lost && live_workers() == 0;
     if (exiting || live_workers() == 0) return true;
     return terminating && Deadline::now_ns() >= bye_deadline_ns;
 }
