@@ -259,6 +259,14 @@ TEST_P(PoolFault, InitializerFailureBreaksThePool) {
 TEST_P(PoolFault, WorkerKilledWhileThePoolShutsDown) {
     mproc_pool_t *pool = make_pool(2, GetParam());
     mproc_task_t *slow = fixture_int("pool_sleep_ms", "i(i)", 300);
+    // Both workers past their start-up first (the pool hands one task to each): one killed
+    // before it is ready breaks the whole pool by design, and a spawned worker under ASan
+    // can take longer than the 100 ms below to get ready.
+    const mproc_task_t *warm_up[2] = {slow, slow};
+    mproc_future_t *warm_futures[2];
+    ASSERT_EQ(mproc_pool_map(pool, warm_up, 2, 1, kWait, warm_futures), MPROC_OK)
+        << mproc_last_error();
+    mproc_futures_close(warm_futures, 2);
     const mproc_task_t *tasks[6] = {slow, slow, slow, slow, slow, slow};
     mproc_future_t *futures[6];
     ASSERT_EQ(mproc_pool_map_async(pool, tasks, 6, 1, futures), MPROC_OK);
