@@ -19,7 +19,7 @@ static_assert(MPROC_OK == core::kOk && MPROC_EINVAL == core::kInvalid &&
               MPROC_ENOMEM == core::kNoMemory && MPROC_EPERM == core::kPermission &&
               MPROC_ESYSTEM == core::kSystem && MPROC_EEOF == core::kEof &&
               MPROC_EPIPE == core::kPipe && MPROC_EFAILED == core::kFailed &&
-              MPROC_ECANCELLED == core::kCancelled);
+              MPROC_ECANCELLED == core::kCancelled && MPROC_ECORRUPT == core::kCorrupt);
 
 namespace {
 
@@ -65,6 +65,7 @@ constexpr CodeInfo kCodes[] = {
     {MPROC_EPIPE, "MPROC_EPIPE", "the other end is closed: cannot send"},
     {MPROC_EFAILED, "MPROC_EFAILED", "a child process or task failed"},
     {MPROC_ECANCELLED, "MPROC_ECANCELLED", "the future was cancelled"},
+    {MPROC_ECORRUPT, "MPROC_ECORRUPT", "the object's shared memory is damaged"},
 };
 
 const CodeInfo *find(int code) noexcept {

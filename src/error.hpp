@@ -32,6 +32,7 @@ enum Status : int {
     kPipe = -20,
     kFailed = -21,
     kCancelled = -22,
+    kCorrupt = -23,  // shared memory holds values no mproc process writes
 };
 
 class Error : public std::runtime_error {

@@ -59,6 +59,7 @@ MPROC_DEFINE_ERROR_(eof_error);               // MPROC_EEOF: the other end of a 
 MPROC_DEFINE_ERROR_(broken_pipe_error);       // MPROC_EPIPE: cannot send, the other end closed
 MPROC_DEFINE_ERROR_(failed_error);            // MPROC_EFAILED: a child process or task failed
 MPROC_DEFINE_ERROR_(cancelled_error);         // MPROC_ECANCELLED: the future was cancelled
+MPROC_DEFINE_ERROR_(corrupt_error);           // MPROC_ECORRUPT: the shared memory is damaged
 
 #undef MPROC_DEFINE_ERROR_
 
@@ -111,6 +112,8 @@ namespace detail {
             throw failed_error(code, message);
         case MPROC_ECANCELLED:
             throw cancelled_error(code, message);
+        case MPROC_ECORRUPT:
+            throw corrupt_error(code, message);
         default:
             throw error(code, message);
     }

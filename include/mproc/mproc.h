@@ -89,6 +89,7 @@ MPROC_API int mproc_version_number(void);
 #define MPROC_EPIPE (-20)      /* the other end of the connection is closed: cannot send */
 #define MPROC_EFAILED (-21)    /* a child process or task failed (non-zero exit, a signal) */
 #define MPROC_ECANCELLED (-22) /* the future was cancelled before its task ran */
+#define MPROC_ECORRUPT (-23)   /* the object's shared memory holds impossible values */
 
 /* A static, human-readable sentence for a code ("timed out"). Unknown codes give
  * "unknown error". Never fails, never NULL. */

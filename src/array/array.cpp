@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "shm/create_or_open.hpp"
+#include "shm/object_counters.hpp"
 
 namespace mproc::core::array {
 
@@ -176,8 +177,10 @@ Status SharedArray::set_slice(std::uint64_t start, std::uint64_t stop, const voi
 
 Status SharedArray::acquire(const sync::Deadline &deadline) noexcept {
     if (!has_lock()) return kInvalid;
+    const Status entered = mutex().try_enter();
+    if (entered != kTimedOut) return entered;
     sync::WaitGate::Pass pass(gate_);
-    return mutex().acquire(deadline, &gate_);
+    return shm::count_waited(layout_->header, mutex().acquire(deadline, &gate_));
 }
 
 Status SharedArray::release() noexcept {

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "shm/create_or_open.hpp"
+#include "shm/object_counters.hpp"
 
 namespace mproc::core::container {
 
@@ -163,7 +164,7 @@ Status MirroredHeap::acquire(const sync::Deadline &deadline) noexcept {
     Status s = mutex().try_enter();
     if (s == kTimedOut) {
         sync::WaitGate::Pass pass(gate_);
-        s = mutex().acquire(deadline, &gate_);
+        s = shm::count_waited(layout_->header, mutex().acquire(deadline, &gate_));
     }
     // A dead writer's phase is repaired by the first caller to hold the lock after it.
     if ((s == kOk || s == kOwnerDead) &&

@@ -75,7 +75,7 @@ void put_header(Writer &w, Type type) {
 }
 
 bool valid_status(std::int32_t status) {
-    return status <= 0 && status >= kCancelled;
+    return status <= 0 && status >= kCorrupt;
 }
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include <new>
 #include <string>
 
+#include "shm/object_counters.hpp"
 #include "sync/futex.hpp"
 #include "sync/owner_liveness.hpp"
 #include "sync/process_identity.hpp"
@@ -264,6 +265,7 @@ bool Queue::reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t lap) noexcep
                                            std::memory_order_acq_rel)) {
         return false;
     }
+    shm::count_owner_dead(layout_->header);
     bump(layout_->freed, layout_->producer_sleepers);
     return true;
 }
@@ -277,6 +279,7 @@ bool Queue::skip_dead_writer(QueueSlot &slot, std::uint64_t lap) noexcept {
                                            std::memory_order_acq_rel)) {
         return false;
     }
+    shm::count_owner_dead(layout_->header);
     if (counted) task_done();  // it was counted for join, but will never be taken
     bump(layout_->published, layout_->consumer_sleepers);
     return true;
@@ -317,6 +320,7 @@ Status Queue::wait_to_write(const Deadline &deadline, QueueSlot **slot,
                             std::uint64_t *lap) noexcept {
     // Full. Only now register with the gate that close() drains.
     sync::WaitGate::Pass pass(gate_);
+    shm::count_wait(layout_->header);
     bool spun = false;
     std::int64_t next_liveness_check = 0;
     for (;;) {
@@ -327,7 +331,10 @@ Status Queue::wait_to_write(const Deadline &deadline, QueueSlot **slot,
             if (reclaim_from_dead_reader(**slot, *lap)) continue;
             next_liveness_check = now + kLivenessPeriodNs;
         }
-        if (deadline.expired()) return kFull;
+        if (deadline.expired()) {
+            shm::count_timeout(layout_->header);
+            return kFull;
+        }
         // The slot that was full: room once it leaves the previous lap.
         auto room = [slot = *slot, lap = *lap] {
             return lap_distance(slot->word.load(std::memory_order_seq_cst), lap) != kLapMask;
@@ -424,6 +431,7 @@ Status Queue::wait_to_read(bool check_cap, std::size_t cap, const Deadline &dead
     Status status = kEmpty;
     // Empty. Only now register with the gate that close() drains.
     sync::WaitGate::Pass pass(gate_);
+    shm::count_wait(layout_->header);
     bool spun = false;
     std::int64_t next_liveness_check = 0;
     for (;;) {
@@ -435,7 +443,10 @@ Status Queue::wait_to_read(bool check_cap, std::size_t cap, const Deadline &dead
             if (skip_dead_writer(**slot, *lap)) continue;
             next_liveness_check = now + kLivenessPeriodNs;
         }
-        if (deadline.expired()) return kEmpty;
+        if (deadline.expired()) {
+            shm::count_timeout(layout_->header);
+            return kEmpty;
+        }
         // The slot that was empty: ready once its message is there (or it is skipped, or
         // taken by another consumer: then look further on).
         auto ready = [slot = *slot, lap = *lap] {

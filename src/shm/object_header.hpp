@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -39,11 +40,26 @@ struct ObjectHeader {
     std::uint32_t header_size;  // sizeof(ObjectHeader) of the creator
     std::uint64_t size;         // bytes of the whole object, header included
     std::int32_t creator_pid;
-    std::uint32_t reserved[7];
+    std::uint32_t reserved0;
+    // When the creator started, in clock ticks after boot (field 22 of /proc/<pid>/stat):
+    // with creator_pid it names one process, so a recycled pid does not read as the
+    // creator (see shm/process_start.hpp). 0 = unknown (an object made before it existed).
+    std::uint64_t creator_start_time;
+    // Counters every process bumps on slow paths only (see shm/object_counters.hpp), so
+    // the fast paths touch nothing here: calls that had to wait, calls that returned at
+    // their deadline, and takeovers from a dead owner (a lock, a queue slot). Modulo 2^32.
+    // The header line is written by nobody else after creation, so these share it with
+    // read-only fields only.
+    std::atomic<std::uint32_t> waits;
+    std::atomic<std::uint32_t> timeouts;
+    std::atomic<std::uint32_t> owner_dead;
+    std::uint32_t reserved1;
 };
 
 static_assert(std::is_standard_layout_v<ObjectHeader>);
 static_assert(sizeof(ObjectHeader) == 64, "the header is part of the shared format");
+static_assert(offsetof(ObjectHeader, creator_start_time) == 40);
+static_assert(offsetof(ObjectHeader, waits) == 48);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 

@@ -16,6 +16,7 @@
 
 #include "error.hpp"
 #include "shm/name.hpp"
+#include "shm/process_start.hpp"
 
 namespace mproc::core::shm {
 
@@ -235,6 +236,7 @@ Segment Segment::create(std::string_view name, const ObjectType &type, const Cre
     header->header_size = sizeof(ObjectHeader);
     header->size = type.size;
     header->creator_pid = getpid();
+    header->creator_start_time = current_process_start_time();
     header->state.store(kReady, std::memory_order_release);
 
     int err = publish(fd.get(), temporary_path, directory_path(chosen));

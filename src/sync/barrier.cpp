@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "shm/object_counters.hpp"
 #include "sync/futex.hpp"
 #include "sync/owner_liveness.hpp"
 #include "sync/process_identity.hpp"
@@ -37,7 +38,9 @@ Barrier Barrier::open(std::string_view name) {
 void Barrier::lock_guard() noexcept {
     // The guard is held only for a few stores; kOwnerDead means its holder died between
     // them, which leaves the state consistent (see BarrierLayout::guard).
-    guard().acquire(Deadline::forever(), nullptr);
+    if (guard().acquire(Deadline::forever(), nullptr) == kOwnerDead) {
+        shm::count_owner_dead(layout_->header);
+    }
 }
 
 void Barrier::wake_all() noexcept {
@@ -100,6 +103,7 @@ Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
     }
     layout_->arrived.store(arrival + 1, std::memory_order_relaxed);
     unlock_guard();
+    shm::count_wait(layout_->header);
 
     std::int64_t next_action_check = Deadline::now_ns() + kActionLivenessPeriodNs;
     auto released = [&] {
@@ -121,7 +125,10 @@ Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
                         !layout_->broken.load(std::memory_order_relaxed);
             if (ours) break_locked(generation);
             unlock_guard();
-            if (ours) return kTimedOut;
+            if (ours) {
+                shm::count_timeout(layout_->header);
+                return kTimedOut;
+            }
             continue;
         }
         std::int64_t now = Deadline::now_ns();
@@ -131,6 +138,7 @@ Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
                 lock_guard();
                 if (layout_->action_pid.load(std::memory_order_relaxed) == runner) {
                     layout_->action_pid.store(0, std::memory_order_relaxed);
+                    shm::count_owner_dead(layout_->header);
                     break_locked(generation);
                 }
                 unlock_guard();

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "shm/object_counters.hpp"
 #include "sync/futex.hpp"
 #include "sync/owner_liveness.hpp"
 #include "sync/process_identity.hpp"
@@ -61,20 +62,20 @@ Status Condition::acquire(const Deadline &deadline) noexcept {
         case ConditionLockKind::kLock: {
             if (lock_->mutex().try_acquire_free()) return kOk;
             WaitGate::Pass pass(gate_);
-            return lock_->mutex().acquire(deadline, &gate_);
+            return shm::count_waited(layout_->header, lock_->mutex().acquire(deadline, &gate_));
         }
         case ConditionLockKind::kRLock: {
             const Status entered = rlock_->mutex().try_enter();
             if (entered != kTimedOut) return entered;
             WaitGate::Pass pass(gate_);
-            return rlock_->mutex().acquire(deadline, &gate_);
+            return shm::count_waited(layout_->header, rlock_->mutex().acquire(deadline, &gate_));
         }
         default: {
             RecursiveMutex own(layout_->own_lock);
             const Status entered = own.try_enter();
             if (entered != kTimedOut) return entered;
             WaitGate::Pass pass(gate_);
-            return own.acquire(deadline, &gate_);
+            return shm::count_waited(layout_->header, own.acquire(deadline, &gate_));
         }
     }
 }
@@ -189,13 +190,16 @@ Status Condition::wait(const Deadline &deadline) noexcept {
     if (notified) slot.state.store(kSlotFree, std::memory_order_release);
     // A closed handle can never release the lock again: leave without it (a notification
     // that arrived meanwhile goes with the handle).
-    if (gate_.closed()) return kClosed;
+    if (gate_.closed()) return shm::count_waited(layout_->header, kClosed);
 
-    Status relock = reacquire_after_wait(level);
-    if (relock == kClosed) return kClosed;
-    if (relock == kOwnerDead) return kOwnerDead;
-    if (notified) return kOk;
-    return gate_.closed() ? kClosed : kTimedOut;
+    const Status relock = reacquire_after_wait(level);
+    Status result = notified ? kOk : kTimedOut;
+    if (relock == kClosed || relock == kOwnerDead) {
+        result = relock;
+    } else if (!notified && gate_.closed()) {
+        result = kClosed;
+    }
+    return shm::count_waited(layout_->header, result);
 }
 
 Status Condition::wait_for(int (*predicate)(void *), void *arg, const Deadline &deadline) noexcept {

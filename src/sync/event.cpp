@@ -1,5 +1,6 @@
 #include "sync/event.hpp"
 
+#include "shm/object_counters.hpp"
 #include "sync/futex.hpp"
 #include "sync/spin.hpp"
 
@@ -31,6 +32,10 @@ void Event::clear() noexcept {
 Status Event::wait(const Deadline &deadline) noexcept {
     const std::uint32_t seen = layout_->state.load(std::memory_order_acquire);
     if (seen & 1u) return kOk;
+    return shm::count_waited(layout_->header, wait_for_change(seen, deadline));
+}
+
+Status Event::wait_for_change(std::uint32_t seen, const Deadline &deadline) noexcept {
     auto changed = [&] { return layout_->state.load(std::memory_order_acquire) != seen; };
     if (deadline.expired()) return kTimedOut;
     WaitGate::Pass pass(gate_);

@@ -28,6 +28,8 @@ class Event : public SharedObject<EventLayout> {
     void close() noexcept;
 
   private:
+    // wait once the flag was clear (state `seen`): spins, then sleeps until a change.
+    Status wait_for_change(std::uint32_t seen, const Deadline &deadline) noexcept;
     explicit Event(shm::Segment segment) : SharedObject(std::move(segment)) {}
 };
 

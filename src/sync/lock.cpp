@@ -1,5 +1,7 @@
 #include "sync/lock.hpp"
 
+#include "shm/object_counters.hpp"
+
 namespace mproc::core::sync {
 
 Lock Lock::create(std::string_view name, const shm::CreateOptions &options) {
@@ -15,7 +17,7 @@ Status Lock::acquire(const Deadline &deadline) noexcept {
     // registers with the gate that close() drains.
     if (mutex().try_acquire_free()) return kOk;
     WaitGate::Pass pass(gate_);
-    return mutex().acquire(deadline, &gate_);
+    return shm::count_waited(layout_->header, mutex().acquire(deadline, &gate_));
 }
 
 void Lock::close() noexcept {

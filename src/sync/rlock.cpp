@@ -1,5 +1,7 @@
 #include "sync/rlock.hpp"
 
+#include "shm/object_counters.hpp"
+
 namespace mproc::core::sync {
 
 RLock RLock::create(std::string_view name, const shm::CreateOptions &options) {
@@ -15,7 +17,7 @@ Status RLock::acquire(const Deadline &deadline) noexcept {
     Status entered = mutex().try_enter();
     if (entered != kTimedOut) return entered;
     WaitGate::Pass pass(gate_);
-    return mutex().acquire(deadline, &gate_);
+    return shm::count_waited(layout_->header, mutex().acquire(deadline, &gate_));
 }
 
 void RLock::close() noexcept {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "shm/object_counters.hpp"
 #include "sync/futex.hpp"
 #include "sync/spin.hpp"
 
@@ -36,6 +37,10 @@ bool Semaphore::try_decrement() noexcept {
 
 Status Semaphore::acquire(const Deadline &deadline) noexcept {
     if (try_decrement()) return kOk;
+    return shm::count_waited(layout_->header, wait_to_decrement(deadline));
+}
+
+Status Semaphore::wait_to_decrement(const Deadline &deadline) noexcept {
     if (deadline.expired()) return kTimedOut;
     WaitGate::Pass pass(gate_);
     if (spin_until([this] { return try_decrement(); })) return kOk;

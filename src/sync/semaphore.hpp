@@ -34,6 +34,8 @@ class Semaphore : public SharedObject<SemaphoreLayout> {
   private:
     explicit Semaphore(shm::Segment segment) : SharedObject(std::move(segment)) {}
     bool try_decrement() noexcept;
+    // acquire once the value was 0: spins, then sleeps until the deadline.
+    Status wait_to_decrement(const Deadline &deadline) noexcept;
 };
 
 }  // namespace mproc::core::sync

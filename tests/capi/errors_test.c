@@ -36,6 +36,7 @@ static const struct code_name codes[] = {
     {MPROC_EPIPE, "MPROC_EPIPE"},
     {MPROC_EFAILED, "MPROC_EFAILED"},
     {MPROC_ECANCELLED, "MPROC_ECANCELLED"},
+    {MPROC_ECORRUPT, "MPROC_ECORRUPT"},
 };
 enum { N_CODES = sizeof codes / sizeof codes[0] };
 

@@ -53,6 +53,7 @@ TEST(CppError, EveryCodeMapsToItsOwnClass) {
     EXPECT_EQ(thrown_type(MPROC_EPIPE), typeid(mproc::broken_pipe_error));
     EXPECT_EQ(thrown_type(MPROC_EFAILED), typeid(mproc::failed_error));
     EXPECT_EQ(thrown_type(MPROC_ECANCELLED), typeid(mproc::cancelled_error));
+    EXPECT_EQ(thrown_type(MPROC_ECORRUPT), typeid(mproc::corrupt_error));
     EXPECT_EQ(thrown_type(-1000), typeid(mproc::error)) << "an unknown code is a plain error";
 }
 

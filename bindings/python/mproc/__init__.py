@@ -14,7 +14,7 @@ from . import _lib
 from ._lib import (
     MprocError, InvalidArgumentError, BadHandleError, TimeoutExpired, ClosedError,
     OwnerDiedError, NotFoundError, ExistsError, KindError, VersionError, TooBigError,
-    NotOwnerError, BrokenError, SystemCallError, FailedError, FullError,
+    NotOwnerError, BrokenError, SystemCallError, FailedError, FullError, CorruptError,
 )
 from .synchronize import *  # noqa: F401,F403
 from .synchronize import __all__ as _sync_all
@@ -47,7 +47,7 @@ __all__ = [
     "MprocError", "InvalidArgumentError", "BadHandleError", "TimeoutExpired", "ClosedError",
     "OwnerDiedError", "NotFoundError", "ExistsError", "KindError", "VersionError",
     "TooBigError", "NotOwnerError", "BrokenError", "SystemCallError", "FailedError",
-    "FullError", "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError",
+    "FullError", "CorruptError", "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError",
     "get_logger", "log_to_stderr",
     "TaskPool", "TaskFuture", "pool_backend_available",
 ] + _sync_all + _queues_all + _connection_all + _sharedctypes_all + _process_all + _pool_all \

@@ -91,8 +91,8 @@ version = declare("mproc_version", [], ctypes.c_char_p)().decode()
 OK = 0
 EINVAL, EBADHANDLE, ETIMEDOUT, EEMPTY, EFULL, ECLOSED, EOWNERDEAD = -1, -2, -3, -4, -5, -6, -7
 ENOTFOUND, EEXIST, EKIND, EVERSION, ETOOBIG, ENOTOWNER, EOVERFLOW = -8, -9, -10, -11, -12, -13, -14
-EBROKEN, ENOMEM, EPERM, ESYSTEM, EEOF, EPIPE, EFAILED, ECANCELLED = (
-    -15, -16, -17, -18, -19, -20, -21, -22)
+EBROKEN, ENOMEM, EPERM, ESYSTEM, EEOF, EPIPE, EFAILED, ECANCELLED, ECORRUPT = (
+    -15, -16, -17, -18, -19, -20, -21, -22, -23)
 
 
 class MprocError(Exception):
@@ -133,6 +133,7 @@ EndOfStreamError = _error_class("EndOfStreamError", EOFError)
 PipeClosedError = _error_class("PipeClosedError", BrokenPipeError)
 FailedError = _error_class("FailedError", ChildProcessError)
 CancelledFutureError = _error_class("CancelledFutureError")
+CorruptError = _error_class("CorruptError", RuntimeError)
 
 _CLASSES = {
     EINVAL: InvalidArgumentError, EBADHANDLE: BadHandleError, ETIMEDOUT: TimeoutExpired,
@@ -141,7 +142,7 @@ _CLASSES = {
     ETOOBIG: TooBigError, ENOTOWNER: NotOwnerError, EOVERFLOW: OverflowValueError,
     EBROKEN: BrokenError, ENOMEM: NoMemoryError, EPERM: PermissionDeniedError,
     ESYSTEM: SystemCallError, EEOF: EndOfStreamError, EPIPE: PipeClosedError,
-    EFAILED: FailedError, ECANCELLED: CancelledFutureError,
+    EFAILED: FailedError, ECANCELLED: CancelledFutureError, ECORRUPT: CorruptError,
 }
 
 
