@@ -27,6 +27,16 @@
  *  - Creation is atomic: an object is built in an unnamed file and linked under its name
  *    only when ready, so no process ever sees a half-initialised object, and a creator
  *    killed half-way leaves nothing behind.
+ *  - Damaged objects: every open checks the object's header and its kind's geometry and
+ *    keeps its own copy of what it checked, so a process that later writes garbage into
+ *    the shared memory cannot make an index, length or offset reach outside the object.
+ *    Garbage found at open is MPROC_EKIND, MPROC_EVERSION or MPROC_ECORRUPT; values no
+ *    mproc process writes found by a later call (a queue slot's word or length, a
+ *    barrier's guard held for over a second, more arrivals than parties) make that call
+ *    return MPROC_ECORRUPT. Never a crash or an out-of-bounds access, with one exception
+ *    no check can catch: a process that shrinks an object's file (ftruncate) while others
+ *    map it makes their next access past the new end raise SIGBUS. The inside of a Dict's
+ *    or List's heap is trusted once its header checks out.
  *  - Linux only (futex). Owners are identified by process id within one pid namespace.
  */
 #ifndef MPROC_MPROC_H
@@ -358,14 +368,16 @@ MPROC_API int mproc_barrier_set_action(mproc_barrier_t *barrier, mproc_barrier_a
  * 0 .. parties-1. Errors: MPROC_EBROKEN (broken by abort, by a timeout of another party, by
  * a failed action, by a reset while waiting, or by the death of the process running the
  * action), MPROC_ETIMEDOUT (this call timed out; the barrier is now broken, as in Python),
- * MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. A party that dies after arriving still
- * counts as arrived. */
+ * MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE, MPROC_ECORRUPT (damaged: see the top of
+ * this file). A party that dies after arriving still counts as arrived. */
 MPROC_API int mproc_barrier_wait(mproc_barrier_t *barrier, double timeout, unsigned int *index);
 
-/* Returns the barrier to its empty, unbroken state; parties waiting get MPROC_EBROKEN. */
+/* Returns the barrier to its empty, unbroken state; parties waiting get MPROC_EBROKEN.
+ * Errors: MPROC_EBADHANDLE, MPROC_ECORRUPT. */
 MPROC_API int mproc_barrier_reset(mproc_barrier_t *barrier);
 
-/* Breaks the barrier: waiters and later callers of wait get MPROC_EBROKEN until reset. */
+/* Breaks the barrier: waiters and later callers of wait get MPROC_EBROKEN until reset.
+ * Errors: MPROC_EBADHANDLE, MPROC_ECORRUPT. */
 MPROC_API int mproc_barrier_abort(mproc_barrier_t *barrier);
 
 MPROC_API int mproc_barrier_parties(const mproc_barrier_t *barrier, unsigned int *parties);
@@ -425,18 +437,20 @@ MPROC_API int mproc_queue_name(const mproc_queue_t *queue, char *buf, size_t len
 /* Copies `len` bytes (0 allowed) into the queue as one message. Blocks while the queue is
  * full, up to timeout. Errors: MPROC_EFULL (still full at the timeout), MPROC_ETOOBIG
  * (len > max_message_size), MPROC_ECLOSED, MPROC_EINVAL (data NULL with len > 0, NaN),
- * MPROC_EBADHANDLE. No system call when no consumer sleeps. */
+ * MPROC_EBADHANDLE, MPROC_ECORRUPT (slot words no mproc process writes). No system call
+ * when no consumer sleeps. */
 MPROC_API int mproc_queue_put(mproc_queue_t *queue, const void *data, size_t len, double timeout);
 
 /* Takes the oldest message into buf (capacity `cap`); *len = its size. Blocks while the
  * queue is empty, up to timeout. Errors: MPROC_EEMPTY (still empty at the timeout),
  * MPROC_ETOOBIG (cap is smaller than the message: the message stays in the queue and *len
- * tells its size), MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE. */
+ * tells its size), MPROC_ECLOSED, MPROC_EINVAL, MPROC_EBADHANDLE, MPROC_ECORRUPT (a
+ * message length over max_message_size, which no put writes: that slot is dropped). */
 MPROC_API int mproc_queue_get(mproc_queue_t *queue, void *buf, size_t cap, size_t *len,
                               double timeout);
 
 /* *len = the size of the message a get would take now, without taking it. Never blocks.
- * Errors: MPROC_EEMPTY. */
+ * Errors: MPROC_EEMPTY, MPROC_ECORRUPT. */
 MPROC_API int mproc_queue_next_size(mproc_queue_t *queue, size_t *len);
 
 /* Zero-copy put: *slot = room for `len` bytes inside the queue; write the message there,
@@ -1252,9 +1266,11 @@ MPROC_API int mproc_thread_pool_close(mproc_thread_pool_t *pool);
  * Failure. When a worker dies (killed, crashed, or exited inside a task), the task it was
  * running fails with MPROC_EBROKEN and a message that names the worker, the signal or exit
  * status and the task; the tasks it had not started go to other workers; a replacement
- * worker starts; every other task completes. A worker that dies in its initializer makes
- * the pool broken, as concurrent.futures does: every pending and later task fails with
- * MPROC_EBROKEN (the initializer's failure in the message). No call waits for ever for a
+ * worker starts; every other task completes. A worker killed while it starts, before it
+ * took a task, is replaced too. An initializer that fails makes the pool broken, as
+ * concurrent.futures does: every pending and later task fails with MPROC_EBROKEN (the
+ * initializer's failure in the message); so do 5 workers in a row that die before they
+ * are ready (crash in the initializer, or a start that always fails). No call waits for ever for a
  * dead worker. A task that fails normally (missing symbol, ...) fails its future only.
  *
  * apply, map, starmap, imap, imap_unordered. A C task carries its own arguments, so
@@ -1496,6 +1512,111 @@ MPROC_API int mproc_run(const char *const *argv, const mproc_popen_options_t *op
 
 /* Frees the buffers of a result and zeroes it. NULL is fine. Always MPROC_OK. */
 MPROC_API int mproc_run_result_free(mproc_run_result_t *result);
+
+/* ==== Operating: listing, inspecting and removing objects ========================== */
+
+/* Objects live in /dev/shm until their name is removed, so they outlive the processes
+ * that made them. These calls see every object of the machine's /dev/shm by name, of any
+ * kind, without opening it as that kind: they map the file read-only, take no lock, wake
+ * nobody and repair nothing, so they are safe on an object another process is using and
+ * on a file whose contents are garbage. The `mproc` command-line tool (mproc ls, show,
+ * rm, gc) is built on them. */
+
+/* Kinds, as mproc_object_info_t.kind reports them (the numbers of the shared header). */
+#define MPROC_KIND_UNKNOWN 0 /* not a valid mproc object: see status and problem */
+#define MPROC_KIND_LOCK 1
+#define MPROC_KIND_RLOCK 2
+#define MPROC_KIND_SEMAPHORE 3
+#define MPROC_KIND_EVENT 4
+#define MPROC_KIND_CONDITION 5
+#define MPROC_KIND_BARRIER 6
+#define MPROC_KIND_QUEUE 7
+#define MPROC_KIND_VALUE 8
+#define MPROC_KIND_ARRAY 9
+#define MPROC_KIND_DICT 10
+#define MPROC_KIND_LIST 11
+
+/* What mproc_object_inspect reports. Liveness fields are 1 (alive), 0 (dead) or -1
+ * (cannot tell: another pid namespace, /proc unreadable). A process is named by its pid
+ * and its start time, so a pid the kernel recycled for a new process reads as dead.
+ *
+ * depth and capacity by kind (0 where not listed):
+ *   queue       depth = messages in it (exact when nobody is using it), capacity = maxsize
+ *   semaphore   depth = its value, capacity = the bound of a BoundedSemaphore (0: none)
+ *   event       depth = 1 if set
+ *   barrier     depth = threads waiting now, capacity = parties
+ *   value/array capacity = number of items
+ *   dict/list   depth = number of items, capacity = the maximum size in bytes
+ *
+ * Counters (kept by the library in the object, bumped on slow paths only, so they cost
+ * nothing on uncontended calls; waits, timeouts and owner_dead count modulo 2^32):
+ *   puts        queue: messages put; dict/list: calls that changed it
+ *   gets        queue: messages taken
+ *   waits       calls that found the object busy (or empty, or full) and had to wait
+ *   timeouts    calls that returned at their timeout (a failed try-once call included)
+ *   owner_dead  takeovers from a process that died: a lock acquired from a dead owner
+ *               (a Lock's or RLock's MPROC_EOWNERDEAD; the lock of a condition, a
+ *               value/array or a dict/list, which a dead writer's container is repaired
+ *               after), a queue slot whose producer or consumer died, a barrier whose
+ *               action runner died */
+typedef struct mproc_object_info {
+    size_t size;                   /* sizeof(mproc_object_info_t); set by mproc_object_info_init */
+    char name[MPROC_NAME_MAX + 1]; /* without the "mproc." prefix of the file */
+    int kind;                      /* MPROC_KIND_* */
+    char kind_name[16];            /* "lock", "queue", ..., "unknown" */
+    int status;                    /* MPROC_OK: the header checks out. Else why the object cannot be
+                                      used: MPROC_EKIND (not an mproc object: bad magic, unknown kind,
+                                      too short, not initialised), MPROC_EVERSION (another layout
+                                      version), MPROC_ECORRUPT (fields out of range) */
+    char problem[160];             /* status != MPROC_OK: what is wrong, in words; else "" */
+    unsigned int layout_version;
+    unsigned long long bytes;              /* the file's size */
+    unsigned int mode;                     /* the file's permission bits (st_mode & 07777) */
+    unsigned int uid;                      /* the file's owner */
+    int creator_pid;                       /* 0 if unknown */
+    unsigned long long creator_start_time; /* clock ticks after boot; 0 if unknown */
+    int creator_alive;
+    int users;        /* processes that have the object open now (the caller too), from the
+                         writable mappings in /proc/<pid>/maps (inspectors map read-only
+                         and do not count); a lower bound: processes of other users are
+                         not seen. -1 if /proc could not be read */
+    int holder_pid;   /* lock, rlock, condition (its own lock), value/array, dict/list and
+                         barrier (its short internal guard): the process that holds the
+                         lock, 0 if free */
+    int holder_alive; /* of holder_pid; -1 when holder_pid is 0 */
+    unsigned long long depth;
+    unsigned long long capacity;
+    unsigned long long puts;
+    unsigned long long gets;
+    unsigned long long waits;
+    unsigned long long timeouts;
+    unsigned long long owner_dead;
+} mproc_object_info_t;
+
+/* Zeroes *info and sets info->size. Errors: MPROC_EINVAL (info NULL). */
+MPROC_API int mproc_object_info_init(mproc_object_info_t *info);
+
+/* Fills *info for the object called `name`, whatever its kind, and whether or not its
+ * contents are valid (a garbage file is MPROC_OK with info->status saying what is wrong:
+ * only the checks that passed filled the fields after it). Non-blocking: reads the file
+ * and /proc, takes no lock, changes nothing. info->size must be set (mproc_object_info_init).
+ * Errors: MPROC_EINVAL (bad name, info NULL or info->size too small), MPROC_ENOTFOUND,
+ * MPROC_EPERM (the file cannot be read), MPROC_ESYSTEM. */
+MPROC_API int mproc_object_inspect(const char *name, mproc_object_info_t *info);
+
+/* The names of the objects in /dev/shm (the files "mproc.<name>" whose name is valid), in
+ * byte order, as consecutive NUL-terminated strings: *len = the bytes they take. If cap is
+ * too small nothing is written to buf, *len tells the size needed and the call returns
+ * MPROC_ETOOBIG. buf may be NULL with cap 0 to ask for the size. The list is a snapshot:
+ * a name may be gone when it is inspected. Errors: MPROC_EINVAL (len NULL), MPROC_ETOOBIG,
+ * MPROC_ESYSTEM. */
+MPROC_API int mproc_object_names(char *buf, size_t cap, size_t *len);
+
+/* Removes the name of an object, whatever it holds (any kind, another layout version, a
+ * damaged object): what `mproc rm` does. Processes that have it open keep using it; the
+ * memory is freed when the last one closes it. Errors: MPROC_EINVAL (bad name),
+ * MPROC_ENOTFOUND, MPROC_EPERM, MPROC_ESYSTEM. */
+MPROC_API int mproc_object_remove(const char *name);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,7 @@
 #include "mproc/list.hpp"
 #include "mproc/lock.hpp"
 #include "mproc/named_object.hpp"
+#include "mproc/objects.hpp"
 #include "mproc/pool.hpp"
 #include "mproc/process.hpp"
 #include "mproc/queue.hpp"

@@ -33,6 +33,8 @@ from .containers import *  # noqa: F401,F403
 from .containers import __all__ as _containers_all
 from .managers import *  # noqa: F401,F403
 from .managers import __all__ as _managers_all
+from .objects import *  # noqa: F401,F403
+from .objects import __all__ as _objects_all
 
 # multiprocessing's own exception classes and logging helpers, so that code catching
 # multiprocessing.TimeoutError (AsyncResult.get) catches mproc's too, and the other way round.
@@ -51,4 +53,4 @@ __all__ = [
     "get_logger", "log_to_stderr",
     "TaskPool", "TaskFuture", "pool_backend_available",
 ] + _sync_all + _queues_all + _connection_all + _sharedctypes_all + _process_all + _pool_all \
-    + _containers_all + _managers_all
+    + _containers_all + _managers_all + _objects_all
