@@ -57,15 +57,13 @@ int mproc_barrier_wait(mproc_barrier_t *barrier, double timeout, unsigned int *i
 int mproc_barrier_reset(mproc_barrier_t *barrier) {
     mproc_barrier *h = capi::live(barrier);
     if (h == nullptr) return capi::bad_handle("mproc_barrier_reset");
-    h->rep->reset();
-    return MPROC_OK;
+    return capi::report(h->rep->reset(), "barrier", h->name, "reset");
 }
 
 int mproc_barrier_abort(mproc_barrier_t *barrier) {
     mproc_barrier *h = capi::live(barrier);
     if (h == nullptr) return capi::bad_handle("mproc_barrier_abort");
-    h->rep->abort();
-    return MPROC_OK;
+    return capi::report(h->rep->abort(), "barrier", h->name, "abort");
 }
 
 int mproc_barrier_parties(const mproc_barrier_t *barrier, unsigned int *parties) {

@@ -1,5 +1,6 @@
 #include "array/array.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
@@ -69,8 +70,21 @@ U bits_of(const void *in) noexcept {
 
 }  // namespace
 
-SharedArray::SharedArray(shm::Segment segment) : SharedObject(std::move(segment)) {
-    type_ = &check_layout(*layout_, layout_->header.size, kind(), segment_.name());
+SharedArray::SharedArray(shm::Segment segment)
+    : SharedObject(std::move(segment)),
+      kind_(static_cast<shm::Kind>(layout_->header.kind)),
+      items_offset_(layout_->items_offset),
+      length_(layout_->length),
+      with_lock_(layout_->with_lock != 0) {
+    // The mapping bounds the items, whatever the header says now (a peer may write it).
+    const std::uint64_t size = std::min<std::uint64_t>(layout_->header.size, segment_.size());
+    type_ = &check_layout(*layout_, size, kind_, segment_.name());
+    // What was checked is what is used: a peer may have written the fields in between.
+    if (layout_->items_offset != items_offset_ || layout_->length != length_ ||
+        (layout_->with_lock != 0) != with_lock_) {
+        throw Error(kCorrupt, std::string(label()) + " '" + name() +
+                                  "': open: the header changed while it was checked");
+    }
 }
 
 SharedArray SharedArray::create(std::string_view name, shm::Kind kind, char typecode,
@@ -131,11 +145,11 @@ void SharedArray::unlink(std::string_view name, shm::Kind kind) {
 }
 
 void *SharedArray::data() const noexcept {
-    return static_cast<unsigned char *>(segment_.base()) + layout_->items_offset;
+    return static_cast<unsigned char *>(segment_.base()) + items_offset_;
 }
 
 unsigned char *SharedArray::item(std::uint64_t index) const noexcept {
-    return static_cast<unsigned char *>(data()) + index * layout_->itemsize;
+    return static_cast<unsigned char *>(data()) + index * type_->size;
 }
 
 Status SharedArray::get(std::uint64_t index, void *out) const noexcept {

@@ -37,13 +37,13 @@ class SharedArray : public sync::SharedObject<ArrayLayout> {
 
     SharedArray(SharedArray &&) noexcept = default;
 
-    shm::Kind kind() const noexcept { return static_cast<shm::Kind>(layout_->header.kind); }
+    shm::Kind kind() const noexcept { return kind_; }
     const char *label() const noexcept { return kind() == shm::Kind::kValue ? "value" : "array"; }
-    char typecode() const noexcept { return static_cast<char>(layout_->typecode); }
+    char typecode() const noexcept { return type_->code; }
     const TypeCode &type() const noexcept { return *type_; }
-    std::size_t itemsize() const noexcept { return layout_->itemsize; }
-    std::uint64_t length() const noexcept { return layout_->length; }
-    bool has_lock() const noexcept { return layout_->with_lock != 0; }
+    std::size_t itemsize() const noexcept { return type_->size; }
+    std::uint64_t length() const noexcept { return length_; }
+    bool has_lock() const noexcept { return with_lock_; }
     // Item 0. Every item is aligned to its size.
     void *data() const noexcept;
 
@@ -81,7 +81,14 @@ class SharedArray : public sync::SharedObject<ArrayLayout> {
     sync::RecursiveMutex mutex() const noexcept { return sync::RecursiveMutex(layout_->lock); }
     unsigned char *item(std::uint64_t index) const noexcept;
 
+    // The description, copied at open once checked against the object's size: a peer
+    // that scribbles on the header afterwards cannot make an index or a slice reach past
+    // the mapping, or an item wider than the caller's buffer.
     const TypeCode *type_;
+    shm::Kind kind_;
+    std::uint64_t items_offset_;
+    std::uint64_t length_;
+    bool with_lock_;
 };
 
 }  // namespace mproc::core::array

@@ -48,6 +48,20 @@ bool populate(char *at, std::size_t bytes) noexcept {
     return errno == EINVAL;
 }
 
+// Where a heap of this Boost puts the first object constructed in it: the root, which is
+// never freed, so every dict and list has it there. A root_offset anywhere else is a
+// peer's garbage, and would have the container code take a segment manager or a free
+// block for its root.
+std::uint64_t first_object_offset() {
+    static const std::uint64_t offset = [] {
+        alignas(kPageSize) static char scratch[kMinReservation];
+        ManagedHeap heap(bip::create_only, scratch, sizeof scratch);
+        auto *first = heap.construct<std::uint64_t>(bip::anonymous_instance)[4](0);
+        return static_cast<std::uint64_t>(reinterpret_cast<char *>(first) - scratch);
+    }();
+    return offset;
+}
+
 }  // namespace
 
 MirroredHeap::MirroredHeap(shm::Segment segment) : SharedObject(std::move(segment)) {
@@ -59,14 +73,20 @@ MirroredHeap::MirroredHeap(shm::Segment segment) : SharedObject(std::move(segmen
                                   " (the container format depends on it)");
     }
     const std::uint64_t reserved = layout.reserved_bytes;
-    const std::uint64_t size = layout.header.size;
+    // The file is exactly the header page and the two reservations (create makes it so):
+    // copy B starts where a heap does only if reserved_bytes is what create wrote, and
+    // the mapping bounds the copies whatever the header says now (a peer may write it).
+    const std::uint64_t size = segment_.size();
+    const std::uint64_t root_offset = layout.root_offset;
     if (reserved < kMinReservation || reserved > kMaxReservation || reserved % kPageSize != 0 ||
-        size < kCopiesOffset || (size - kCopiesOffset) / 2 < reserved ||
-        layout.root_offset >= reserved || layout.phase.load() > kPhaseWritingB) {
+        layout.header.size != size || size != kCopiesOffset + 2 * reserved ||
+        root_offset != first_object_offset() || layout.phase.load() > kPhaseWritingB) {
         throw Error(kVersion, what + "corrupt " + label() + " header");
     }
+    reserved_ = static_cast<std::size_t>(reserved);
+    root_offset_ = static_cast<std::size_t>(root_offset);
     for (int copy = 0; copy < 2; ++copy) {
-        ManagedHeap heap(bip::open_only, copy_base(copy), static_cast<std::size_t>(reserved));
+        ManagedHeap heap(bip::open_only, copy_base(copy), reserved_);
         managers_[copy] = heap.get_segment_manager();
     }
 }
@@ -143,7 +163,7 @@ std::string MirroredHeap::describe() const {
 
 char *MirroredHeap::copy_base(int copy) const noexcept {
     return static_cast<char *>(segment_.base()) + kCopiesOffset +
-           static_cast<std::size_t>(copy) * layout_->reserved_bytes;
+           static_cast<std::size_t>(copy) * reserved_;
 }
 
 std::size_t MirroredHeap::capacity(int copy) const noexcept {
@@ -200,7 +220,7 @@ void MirroredHeap::copy_heap(int from, int to) noexcept {
     // The intact copy's own size says how much of it is in use; a size past the
     // reservation means the header was scribbled on, and copying would overrun.
     const std::size_t bytes = capacity(from);
-    if (bytes > layout_->reserved_bytes) return;
+    if (bytes > reserved_) return;
     std::memcpy(copy_base(to), copy_base(from), bytes);
 }
 
@@ -219,7 +239,7 @@ void MirroredHeap::repair() noexcept {
 
 bool MirroredHeap::grow(std::size_t needed) noexcept {
     const std::size_t now = capacity(0);
-    const std::size_t reserved = layout_->reserved_bytes;
+    const std::size_t reserved = reserved_;
     if (now >= reserved) return false;
     std::size_t target = std::max(needed, now * 2);
     target = std::min(round_to_page(target), reserved);
@@ -239,12 +259,12 @@ bool MirroredHeap::grow(std::size_t needed) noexcept {
 
 void MirroredHeap::throw_no_room() const {
     const std::size_t now = capacity(0);
-    if (now < layout_->reserved_bytes) {
+    if (now < reserved_) {
         throw Error(kNoMemory, describe() + ": no room in /dev/shm to grow past " +
                                    std::to_string(now) + " bytes");
     }
     throw Error(kFull, describe() + ": full: the change does not fit in its max_size of " +
-                           std::to_string(layout_->reserved_bytes) +
+                           std::to_string(reserved_) +
                            " bytes (nothing was changed; create it with a larger max_size)");
 }
 
@@ -296,7 +316,7 @@ Status MirroredHeap::write_locked(const ChangeRef &change) {
 Status MirroredHeap::memory(const sync::Deadline &deadline, HeapMemory *out) {
     return read(deadline, [&](void *) {
         out->capacity = capacity(0);
-        out->max_size = static_cast<std::size_t>(layout_->reserved_bytes);
+        out->max_size = reserved_;
         out->free = manager(0).get_free_memory();
         out->writes = layout_->writes.load(std::memory_order_relaxed);
         out->recoveries = layout_->recoveries.load(std::memory_order_relaxed);

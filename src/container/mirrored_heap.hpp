@@ -157,7 +157,7 @@ class MirroredHeap : public sync::SharedObject<HeapLayout> {
     [[noreturn]] void throw_no_room() const;
 
     char *copy_base(int copy) const noexcept;
-    void *root(int copy) const noexcept { return copy_base(copy) + layout_->root_offset; }
+    void *root(int copy) const noexcept { return copy_base(copy) + root_offset_; }
     SegmentManager &manager(int copy) const noexcept { return *managers_[copy]; }
     std::size_t capacity(int copy) const noexcept;
     sync::RecursiveMutex mutex() const noexcept { return sync::RecursiveMutex(layout_->lock); }
@@ -165,6 +165,10 @@ class MirroredHeap : public sync::SharedObject<HeapLayout> {
 
     // Where the segment managers of copies A and B are in this process's mapping.
     SegmentManager *managers_[2] = {nullptr, nullptr};
+    // The geometry, copied at open once checked: a peer that scribbles on the header page
+    // afterwards cannot move a copy or the root out of the mapping.
+    std::size_t reserved_ = 0;
+    std::size_t root_offset_ = 0;
 };
 
 }  // namespace mproc::core::container

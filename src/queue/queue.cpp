@@ -145,6 +145,10 @@ void check_layout(const QueueLayout &layout, std::size_t size, const std::string
 Queue::Queue(shm::Segment segment) : SharedObject(std::move(segment)) {
     check_layout(*layout_, segment_.size(), segment_.name());
     ring_ = Ring(layout_->capacity);
+    slots_offset_ = layout_->slots_offset;
+    slot_stride_ = layout_->slot_stride;
+    max_message_ = layout_->max_message;
+    flavor_ = static_cast<QueueFlavor>(layout_->flavor);
 }
 
 Queue Queue::create(std::string_view name, std::uint64_t maxsize, std::uint64_t max_message,
@@ -186,8 +190,7 @@ Queue Queue::open(std::string_view name) {
 MPROC_QUEUE_HOT QueueSlot &Queue::slot_at(std::uint64_t position) const noexcept {
     auto *base = static_cast<unsigned char *>(segment_.base());
     const std::uint64_t index = ring_.index(position);
-    return *reinterpret_cast<QueueSlot *>(base + layout_->slots_offset +
-                                          index * layout_->slot_stride);
+    return *reinterpret_cast<QueueSlot *>(base + slots_offset_ + index * slot_stride_);
 }
 
 MPROC_QUEUE_HOT unsigned char *Queue::payload(QueueSlot &slot) const noexcept {
@@ -197,12 +200,12 @@ MPROC_QUEUE_HOT unsigned char *Queue::payload(QueueSlot &slot) const noexcept {
 QueueSlot *Queue::slot_of(const void *data) const noexcept {
     auto *base = static_cast<const unsigned char *>(segment_.base());
     auto *p = static_cast<const unsigned char *>(data);
-    const unsigned char *first = base + layout_->slots_offset + kSlotHeader;
+    const unsigned char *first = base + slots_offset_ + kSlotHeader;
     if (p < first) return nullptr;
     const std::uint64_t offset = static_cast<std::uint64_t>(p - first);
-    if (offset % layout_->slot_stride != 0) return nullptr;
-    const std::uint64_t index = offset / layout_->slot_stride;
-    if (index >= layout_->capacity) return nullptr;
+    if (offset % slot_stride_ != 0) return nullptr;
+    const std::uint64_t index = offset / slot_stride_;
+    if (index >= ring_.capacity) return nullptr;
     return const_cast<QueueSlot *>(reinterpret_cast<const QueueSlot *>(p - kSlotHeader));
 }
 
@@ -235,6 +238,14 @@ std::uint64_t past_claimed(std::uint64_t pos, std::uint64_t word, std::uint64_t 
     if (d == kLapMask) return pos;
     if (d == 0) return word_state(word) == kSlotFree ? pos : pos + 1;
     return pos + (word_state(word) == kSlotFree ? d - 1 : d) * capacity + 1;
+}
+
+// How many slots a claim may look at before it gives up with kCorrupt. A claim from a
+// lagging hint takes at most one jump and a lap of steps, plus a retry for each race it
+// loses to a live peer's claim; slot words that no mproc process writes (a free word with
+// a pid, a state past kSlotReading) would send it round for ever.
+std::uint64_t step_limit(std::uint64_t capacity) {
+    return 4 * capacity + (std::uint64_t{1} << 16);
 }
 
 // True if `pid` (the process named in a slot word) is gone. Our own pid is alive: another
@@ -289,7 +300,8 @@ MPROC_QUEUE_HOT Status Queue::try_claim_write(QueueSlot **slot_out,
                                               std::uint64_t *lap_out) noexcept {
     const std::uint32_t me = sync::current_pid();
     std::uint64_t pos = layout_->enqueue_pos.load(std::memory_order_acquire);
-    for (;;) {
+    for (std::uint64_t steps = 0;; ++steps) {
+        if (steps > step_limit(ring_.capacity)) return kCorrupt;
         const std::uint64_t lap = ring_.lap(pos);
         QueueSlot &slot = slot_at(pos);
         *slot_out = &slot;
@@ -311,8 +323,9 @@ MPROC_QUEUE_HOT Status Queue::try_claim_write(QueueSlot **slot_out,
 
 MPROC_QUEUE_HOT Status Queue::claim_for_write(std::size_t len, const Deadline &deadline,
                                               QueueSlot **slot, std::uint64_t *lap) noexcept {
-    if (len > layout_->max_message) return kTooBig;
-    if (try_claim_write(slot, lap) == kOk) return kOk;
+    if (len > max_message_) return kTooBig;
+    const Status status = try_claim_write(slot, lap);
+    if (status != kFull) return status;
     return wait_to_write(deadline, slot, lap);
 }
 
@@ -324,7 +337,8 @@ Status Queue::wait_to_write(const Deadline &deadline, QueueSlot **slot,
     bool spun = false;
     std::int64_t next_liveness_check = 0;
     for (;;) {
-        if (try_claim_write(slot, lap) == kOk) return kOk;
+        const Status status = try_claim_write(slot, lap);
+        if (status != kFull) return status;
         // The slot still serves the lap before. Unless its reader died.
         const std::int64_t now = Deadline::now_ns();
         if (now >= next_liveness_check) {
@@ -366,11 +380,12 @@ MPROC_QUEUE_HOT Status Queue::try_claim_read(bool check_cap, std::size_t cap, Qu
                                              std::uint64_t *lap_out, std::size_t *len) noexcept {
     const std::uint32_t me = sync::current_pid();
     // A buffer that holds the largest message needs no look at the length before the claim.
-    const bool may_be_too_big = check_cap && cap < layout_->max_message;
+    const bool may_be_too_big = check_cap && cap < max_message_;
     // The head slot's word alone says whether its message is there: a consumer never reads
     // enqueue_pos, which lives on the producers' cache line.
     std::uint64_t pos = layout_->dequeue_pos.load(std::memory_order_acquire);
-    for (;;) {
+    for (std::uint64_t steps = 0;; ++steps) {
+        if (steps > step_limit(ring_.capacity)) return kCorrupt;
         const std::uint64_t lap = ring_.lap(pos);
         QueueSlot &slot = slot_at(pos);
         *slot_out = &slot;
@@ -379,7 +394,8 @@ MPROC_QUEUE_HOT Status Queue::try_claim_read(bool check_cap, std::size_t cap, Qu
         if (may_be_too_big) {
             word = slot.word.load(std::memory_order_acquire);
             const std::size_t length = slot.length.load(std::memory_order_relaxed);
-            if (word == slot_word(lap, kSlotReady) && length > cap) {
+            // A length over max_message is no message's: claimed below, and dropped.
+            if (word == slot_word(lap, kSlotReady) && length > cap && length <= max_message_) {
                 // The length belongs to this lap's message only if the slot did not move
                 // on meanwhile.
                 if (slot.word.load(std::memory_order_acquire) != word) continue;
@@ -394,6 +410,10 @@ MPROC_QUEUE_HOT Status Queue::try_claim_read(bool check_cap, std::size_t cap, Qu
                                               std::memory_order_acquire)) {
             advance_hint(layout_->dequeue_pos, pos);
             *len = slot.length.load(std::memory_order_relaxed);
+            if (*len > max_message_) {
+                free_slot(slot, lap);  // a length no put wrote: drop the slot, never copy
+                return kCorrupt;
+            }
             return kOk;
         }
         const std::uint64_t distance = lap_distance(word, lap);
@@ -508,7 +528,9 @@ Status Queue::next_size(std::size_t *len) noexcept {
         const std::uint64_t lap = ring_.lap(pos);
         if (lap_distance(word, lap) == 0 && word_state(word) == kSlotReady) {
             *len = slot.length.load(std::memory_order_relaxed);
-            if (slot.word.load(std::memory_order_acquire) == word) return kOk;
+            if (slot.word.load(std::memory_order_acquire) == word) {
+                return *len <= max_message_ ? kOk : kCorrupt;
+            }
             continue;  // taken meanwhile: its length may be the next lap's
         }
         if (lap_distance(word, lap) == 0 && word_state(word) == kSlotSkipped) {

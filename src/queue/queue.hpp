@@ -30,7 +30,8 @@ class Queue : public sync::SharedObject<QueueLayout> {
     // kOk, kFull (still full at the deadline), kTooBig, kClosed.
     Status put(const void *data, std::size_t len, const sync::Deadline &deadline) noexcept;
     // kOk, kEmpty (still empty at the deadline), kTooBig (cap too small: *len = the size,
-    // the message stays), kClosed.
+    // the message stays), kClosed. Every call that looks at slots may also return kCorrupt:
+    // a slot word or length no mproc process writes (the slot's message is dropped).
     Status get(void *buf, std::size_t cap, std::size_t *len,
                const sync::Deadline &deadline) noexcept;
     // kOk with the head message's size, or kEmpty.
@@ -44,9 +45,9 @@ class Queue : public sync::SharedObject<QueueLayout> {
     Status give_back(const void *data) noexcept;
 
     std::uint64_t qsize() const noexcept;
-    std::uint64_t maxsize() const noexcept { return layout_->capacity; }
-    std::uint64_t max_message() const noexcept { return layout_->max_message; }
-    QueueFlavor flavor() const noexcept { return static_cast<QueueFlavor>(layout_->flavor); }
+    std::uint64_t maxsize() const noexcept { return ring_.capacity; }
+    std::uint64_t max_message() const noexcept { return max_message_; }
+    QueueFlavor flavor() const noexcept { return flavor_; }
 
     // JoinableQueue: kOk, kKind (another flavour), kOverflow (more than were put).
     Status task_done() noexcept;
@@ -114,6 +115,12 @@ class Queue : public sync::SharedObject<QueueLayout> {
     std::uint64_t dequeue_position() const noexcept;
 
     Ring ring_;
+    // The geometry, copied at open once checked: a peer that scribbles on the header
+    // afterwards cannot move a slot out of the mapping or a length past a buffer.
+    std::uint64_t slots_offset_ = 0;
+    std::uint64_t slot_stride_ = 0;
+    std::uint64_t max_message_ = 0;
+    QueueFlavor flavor_ = QueueFlavor::kQueue;
     // Frees `slot`, which still serves the lap before `lap`, if the consumer reading it
     // died: true if done (that one message is lost).
     bool reclaim_from_dead_reader(QueueSlot &slot, std::uint64_t lap) noexcept;

@@ -35,12 +35,23 @@ Barrier Barrier::open(std::string_view name) {
     return Barrier(open_segment(name));
 }
 
-void Barrier::lock_guard() noexcept {
-    // The guard is held only for a few stores; kOwnerDead means its holder died between
-    // them, which leaves the state consistent (see BarrierLayout::guard).
-    if (guard().acquire(Deadline::forever(), nullptr) == kOwnerDead) {
-        shm::count_owner_dead(layout_->header);
+Barrier::Barrier(shm::Segment segment)
+    : SharedObject(std::move(segment)), parties_(layout_->parties) {
+    if (parties_ == 0 || parties_ > kBarrierMaxParties) {
+        throw Error(kCorrupt, "barrier '" + name() + "': open: " + std::to_string(parties_) +
+                                  " parties recorded (1 to " + std::to_string(kBarrierMaxParties) +
+                                  " are possible)");
     }
+}
+
+bool Barrier::lock_guard() noexcept {
+    // The guard is held only for a few stores; kOwnerDead means its holder died between
+    // them, which leaves the state consistent (see BarrierLayout::guard). A guard held for
+    // longer names a stopped process or is garbage (our own pid, say): give up rather than
+    // wait for ever, whatever the caller's timeout.
+    const Status s = guard().acquire(Deadline::after(kGuardPatienceSeconds), nullptr);
+    if (s == kOwnerDead) shm::count_owner_dead(layout_->header);
+    return s == kOk || s == kOwnerDead;
 }
 
 void Barrier::wake_all() noexcept {
@@ -71,23 +82,30 @@ Status Barrier::outcome_of(std::uint32_t generation) const noexcept {
 
 Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
     WaitGate::Pass pass(gate_);
-    lock_guard();
+    if (!lock_guard()) return kCorrupt;
     if (layout_->broken.load(std::memory_order_relaxed)) {
         unlock_guard();
         return kBroken;
     }
     const std::uint32_t generation = layout_->generation.load(std::memory_order_relaxed);
     const std::uint32_t arrival = layout_->arrived.load(std::memory_order_relaxed);
+    if (arrival >= parties_) {
+        // More arrivals than parties: no process counts so. Break it, so that reset
+        // makes it usable again.
+        break_locked(generation);
+        unlock_guard();
+        return kCorrupt;
+    }
     if (index != nullptr) *index = arrival;
 
-    if (arrival + 1 == layout_->parties) {
+    if (arrival + 1 == parties_) {
         // Last to arrive: run the action (outside the guard), then release everybody.
         layout_->arrived.store(arrival + 1, std::memory_order_relaxed);
         if (action_ != nullptr) {
             layout_->action_pid.store(current_pid(), std::memory_order_relaxed);
             unlock_guard();
             int failed = action_(action_arg_);
-            lock_guard();
+            if (!lock_guard()) return kCorrupt;
             layout_->action_pid.store(0, std::memory_order_relaxed);
             if (failed != 0) {
                 break_locked(generation);
@@ -120,7 +138,7 @@ Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
         if (gate_.closed()) return kClosed;
         if (deadline.expired()) {
             // As in Python: a timeout breaks the barrier for everyone.
-            lock_guard();
+            if (!lock_guard()) return kCorrupt;
             bool ours = layout_->generation.load(std::memory_order_relaxed) == generation &&
                         !layout_->broken.load(std::memory_order_relaxed);
             if (ours) break_locked(generation);
@@ -135,7 +153,7 @@ Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
         if (now >= next_action_check) {
             std::uint32_t runner = layout_->action_pid.load(std::memory_order_relaxed);
             if (runner != 0 && !process_is_alive(runner)) {
-                lock_guard();
+                if (!lock_guard()) return kCorrupt;
                 if (layout_->action_pid.load(std::memory_order_relaxed) == runner) {
                     layout_->action_pid.store(0, std::memory_order_relaxed);
                     shm::count_owner_dead(layout_->header);
@@ -152,8 +170,8 @@ Status Barrier::wait(const Deadline &deadline, std::uint32_t *index) noexcept {
     }
 }
 
-void Barrier::reset() noexcept {
-    lock_guard();
+Status Barrier::reset() noexcept {
+    if (!lock_guard()) return kCorrupt;
     const std::uint32_t generation = layout_->generation.load(std::memory_order_relaxed);
     // Whoever waits in this generation learns it ended broken; the next starts clean.
     layout_->ended_broken.fetch_or(generation_bit(generation), std::memory_order_relaxed);
@@ -164,13 +182,15 @@ void Barrier::reset() noexcept {
     layout_->generation.store(generation + 1, std::memory_order_release);
     wake_all();
     unlock_guard();
+    return kOk;
 }
 
-void Barrier::abort() noexcept {
-    lock_guard();
+Status Barrier::abort() noexcept {
+    if (!lock_guard()) return kCorrupt;
     layout_->broken.store(1, std::memory_order_release);
     wake_all();
     unlock_guard();
+    return kOk;
 }
 
 std::uint32_t Barrier::n_waiting() const noexcept {

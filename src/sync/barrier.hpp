@@ -30,22 +30,30 @@ class Barrier : public SharedObject<BarrierLayout> {
     }
 
     // kOk with *index = arrival order; kBroken, kTimedOut (the barrier is now broken),
-    // kClosed.
+    // kClosed. Each call below may also return kCorrupt: the guard stayed held for over
+    // kGuardPatienceSeconds (its holder is stopped, or the word is garbage), or an
+    // arrival count no process wrote.
     Status wait(const Deadline &deadline, std::uint32_t *index) noexcept;
-    void reset() noexcept;
-    void abort() noexcept;
+    Status reset() noexcept;
+    Status abort() noexcept;
 
-    std::uint32_t parties() const noexcept { return layout_->parties; }
+    // The guard is held for a few stores at a time: waiting longer than this for it is
+    // never contention.
+    static constexpr double kGuardPatienceSeconds = 1.0;
+
+    std::uint32_t parties() const noexcept { return parties_; }
     std::uint32_t n_waiting() const noexcept;
     bool broken() const noexcept { return layout_->broken.load(std::memory_order_acquire) != 0; }
 
     void close() noexcept;
 
   private:
-    explicit Barrier(shm::Segment segment) : SharedObject(std::move(segment)) {}
+    // Throws kCorrupt if the number of parties is not one create accepts.
+    explicit Barrier(shm::Segment segment);
 
     RobustMutex guard() const noexcept { return RobustMutex(layout_->guard); }
-    void lock_guard() noexcept;
+    // False if the guard could not be taken within kGuardPatienceSeconds.
+    [[nodiscard]] bool lock_guard() noexcept;
     void unlock_guard() noexcept { guard().release(); }
     // With the guard held: ends generation `generation` (if still current) and wakes all.
     void trip_locked(std::uint32_t generation) noexcept;
@@ -55,6 +63,8 @@ class Barrier : public SharedObject<BarrierLayout> {
 
     Action action_ = nullptr;
     void *action_arg_ = nullptr;
+    // Copied at open once checked: an index handed out is always below it.
+    std::uint32_t parties_ = 0;
 };
 
 }  // namespace mproc::core::sync

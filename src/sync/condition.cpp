@@ -1,5 +1,6 @@
 #include "sync/condition.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -14,7 +15,13 @@ namespace mproc::core::sync {
 
 Condition::Condition(shm::Segment segment) : SharedObject(std::move(segment)) {
     kind_ = static_cast<ConditionLockKind>(layout_->lock_kind);
-    const char *lock_name = layout_->lock_name;
+    // The name must end inside its field: a peer's garbage there is no name to open.
+    const std::size_t length = ::strnlen(layout_->lock_name, sizeof layout_->lock_name);
+    if (length == sizeof layout_->lock_name) {
+        throw Error(kCorrupt,
+                    "condition '" + name() + "': open: its lock's name is not terminated");
+    }
+    const std::string lock_name(layout_->lock_name, length);
     switch (kind_) {
         case ConditionLockKind::kOwnRLock:
             break;
@@ -126,6 +133,11 @@ Status Condition::reacquire_after_wait(std::uint32_t level) noexcept {
     }
 }
 
+std::uint32_t Condition::slots_in_use() const noexcept {
+    // Never past the array, whatever a peer wrote there.
+    return std::min(layout_->slots_in_use.load(std::memory_order_acquire), kConditionMaxWaiters);
+}
+
 int Condition::claim_slot() noexcept {
     ConditionWaiter *slots = layout_->waiters;
     for (std::uint32_t i = 0; i < kConditionMaxWaiters; ++i) {
@@ -218,7 +230,7 @@ bool Condition::notify_oldest() noexcept {
     ConditionWaiter *slots = layout_->waiters;
     const std::uint32_t me = current_pid();
     for (;;) {
-        const std::uint32_t used = layout_->slots_in_use.load(std::memory_order_acquire);
+        const std::uint32_t used = slots_in_use();
         int oldest = -1;
         std::uint64_t oldest_ticket = std::numeric_limits<std::uint64_t>::max();
         for (std::uint32_t i = 0; i < used; ++i) {
@@ -262,7 +274,7 @@ Status Condition::notify(std::uint32_t n) noexcept {
 void Condition::close() noexcept {
     gate_.close([this] {
         const std::uint32_t me = current_pid();
-        const std::uint32_t used = layout_->slots_in_use.load(std::memory_order_acquire);
+        const std::uint32_t used = slots_in_use();
         for (std::uint32_t i = 0; i < used; ++i) {
             ConditionWaiter &slot = layout_->waiters[i];
             if (slot.pid.load(std::memory_order_relaxed) == me) futex_wake(slot.state, kWakeAll);

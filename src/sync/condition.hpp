@@ -51,6 +51,8 @@ class Condition : public SharedObject<ConditionLayout> {
     Status reacquire_after_wait(std::uint32_t level) noexcept;
 
     int claim_slot() noexcept;
+    // The high-water mark of claimed slots, bounded by the array.
+    std::uint32_t slots_in_use() const noexcept;
     // True if it woke (or marked) a waiter; false if there was none left to notify.
     bool notify_oldest() noexcept;
 
