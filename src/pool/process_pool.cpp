@@ -55,6 +55,8 @@ constexpr double kFastTickSeconds = 0.002;
 constexpr int kBatch = 64;
 // How long terminate() waits for SIGKILLed workers to be reaped.
 constexpr double kReapSeconds = 30;
+// Workers in a row that may die before they are ready (see State::early_deaths).
+constexpr unsigned kMaxEarlyDeaths = 5;
 // The result queue's slots: room for every worker's results, within a memory budget.
 constexpr std::uint64_t kResultBudgetBytes = std::uint64_t{1} << 30;
 
@@ -133,6 +135,11 @@ struct ProcessPool::State {
     bool exiting = false;      // close(): the result thread leaves
     bool joined = false;
     bool started = false;  // the result thread's first start is over
+    // Workers that died before they were ready since a worker last proved ready (sent a
+    // result, or died ready). One such death is a worker killed while it started, and
+    // its replacement starts; kMaxEarlyDeaths in a row mean no worker can start (a start
+    // that always crashes), and the pool is broken rather than restarting them for ever.
+    unsigned early_deaths = 0;
     std::exception_ptr start_error;
     std::string broken;               // why the pool is broken; empty while it is not
     std::vector<Settlement> settled;  // to apply once unlocked
@@ -468,6 +475,7 @@ void ProcessPool::State::handle(std::string_view message) {
             if (it == workers.end()) return;
             Worker &w = it->second;
             if (w.in_flight > 0) --w.in_flight;
+            early_deaths = 0;
             // One slow task halves the streak rather than ending it.
             if (r.run_us < kQuickTaskUs) {
                 if (w.quick_results < 2 * kQuickStreak) ++w.quick_results;
@@ -549,15 +557,22 @@ void ProcessPool::State::resolve(std::uint64_t serial) {
     Worker &w = it->second;
     std::uint64_t word = 0;
     (void)status->get(w.slot, &word);
-    if (worker_state(word) != kWorkerReady) {
-        if (broken.empty() && !terminating) {
+    const bool ready = worker_state(word) == kWorkerReady;
+    // Not ready: it started no task, and what it was sent goes back to the queue.
+    ledger.worker_died(&w.book, ready ? worker_seq(word) : 0, w.who(), w.how, &settled);
+    if (!ready) {
+        // A failing initializer reports itself (kInitFailed) and breaks the pool there; a
+        // death without that report is replaced, up to a limit.
+        if (++early_deaths >= kMaxEarlyDeaths && broken.empty() && !terminating) {
             const std::string where = initializer.empty()
                                           ? "before it was ready"
                                           : "in its initializer task '" + initializer_name + "'";
-            break_pool("process pool is broken: " + w.who() + " died " + where + ": " + w.how);
+            break_pool("process pool is broken: " + w.who() + " died " + where + ": " + w.how +
+                       " (" + std::to_string(early_deaths) +
+                       " workers in a row died before they were ready)");
         }
     } else {
-        ledger.worker_died(&w.book, worker_seq(word), w.who(), w.how, &settled);
+        early_deaths = 0;
     }
     free_slots.push_back(w.slot);
     workers.erase(it);

@@ -244,6 +244,32 @@ void initializer_breaks_the_pool(int method, const char *symbol, const char *exp
     EXPECT_EQ(mproc_pool_close(pool), MPROC_OK);
 }
 
+// A worker killed while it starts (in a slow initializer, before its first task) is
+// replaced like any other: two such deaths in a row leave the pool working.
+TEST_P(PoolFault, WorkerKilledWhileItStartsIsReplaced) {
+    mproc_task_t *init = fixture("pool_init_slow", "i()");
+    mproc_pool_t *pool = make_pool(1, GetParam(), init);
+    ASSERT_NE(pool, nullptr);
+    std::vector<int> killed;
+    for (int round = 0; round < 2; ++round) {
+        ASSERT_TRUE(await_workers(pool, 1, killed));
+        const int pid = worker_pids(pool).at(0);
+        ASSERT_EQ(::kill(pid, SIGKILL), 0);
+        killed.push_back(pid);
+    }
+    mproc_task_t *add = add_task(2, 3);
+    mproc_future_t *f = nullptr;
+    ASSERT_EQ(mproc_pool_apply_async(pool, add, &f), MPROC_OK) << mproc_last_error();
+    const Ending e = end_of(f);
+    EXPECT_EQ(e.code, MPROC_OK) << e.message;
+    mproc_future_close(f);
+    EXPECT_EQ(mproc_pool_shutdown(pool), MPROC_OK);
+    EXPECT_EQ(mproc_pool_join(pool, kWait), MPROC_OK) << mproc_last_error();
+    mproc_task_close(add);
+    mproc_task_close(init);
+    EXPECT_EQ(mproc_pool_close(pool), MPROC_OK);
+}
+
 TEST_P(PoolFault, InitializerKilledBreaksThePool) {
     initializer_breaks_the_pool(GetParam(), "pool_init_crash", "killed by signal 9");
 }

@@ -223,3 +223,8 @@ EXPORT int pool_init_crash(void) {
 EXPORT int pool_init_exit(void) {
     _exit(4);
 }
+/* An initializer that takes 2 s: its worker is "starting" long enough to be killed. */
+EXPORT int pool_init_slow(void) {
+    (void)pool_sleep_ms(2000);
+    return 0;
+}
