@@ -9,7 +9,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps configure build demo test asan tsan bench python-bench format clean help
+.PHONY: all deps configure build demo test asan tsan bench python-bench soak format clean help
 
 all: build
 
@@ -21,6 +21,8 @@ help:
 	@echo "make bench   Release build, run the sync, queue, process, pool and container benchmarks (build-release/)"
 	@echo "             and the Python binding against multiprocessing (python-bench)"
 	@echo "make python-bench  only the Python one: bench/python/mproc_vs_multiprocessing.py"
+	@echo "make soak    Release build, then SOAK_SECONDS (default 300) of producers, consumers,"
+	@echo "             lockers and pool workers under random SIGKILLs (tests/soak; build-release/)"
 	@echo "make format  clang-format the tracked C/C++ files"
 	@echo "make clean   remove the build directories"
 
@@ -74,6 +76,17 @@ python-bench: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target mproc mproc_worker
 	$(PYTHON_BENCH)
+
+# The chaos soak (tests/soak): not part of `make test`, which runs only an 8-second smoke
+# run of it. Release, like bench: the soak is about volume. SOAK_ARGS adds options
+# (--seed S, --producers N, --json, ...; mproc_soak --help).
+SOAK_SECONDS ?= 300
+SOAK_ARGS ?=
+
+soak: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target mproc_soak
+	build-release/tests/soak/mproc_soak --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
 
 format:
 	git ls-files -z '*.c' '*.h' '*.cpp' '*.hpp' | xargs -0 -r clang-format -i
