@@ -47,36 +47,7 @@ using mproc::core::sync::Condition;
 using mproc::core::sync::ConditionLayout;
 using mproc::core::sync::Deadline;
 
-// The peer's own mapping of an object's file.
-class Peer {
-  public:
-    explicit Peer(const std::string &name) {
-        const int fd = ::open(shm_file(name).c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) throw std::runtime_error("open " + shm_file(name));
-        struct stat st {};
-        ::fstat(fd, &st);
-        size_ = static_cast<std::size_t>(st.st_size);
-        base_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        ::close(fd);
-        if (base_ == MAP_FAILED) throw std::runtime_error("mmap " + shm_file(name));
-    }
-    Peer(const Peer &) = delete;
-    Peer &operator=(const Peer &) = delete;
-    ~Peer() { ::munmap(base_, size_); }
-
-    template <typename T>
-    T &as() const {
-        return *static_cast<T *>(base_);
-    }
-    template <typename T>
-    void write(std::size_t offset, T value) const {
-        std::memcpy(static_cast<char *>(base_) + offset, &value, sizeof value);
-    }
-
-  private:
-    void *base_;
-    std::size_t size_;
-};
+using Peer = PeerMapping;
 
 Queue make_queue(const std::string &name) {
     return Queue::create(name, 4, 16, QueueFlavor::kQueue, CreateOptions{});

@@ -1016,27 +1016,10 @@ namespace {
 
 // The queue's file mapped a second time, to scribble on its header the way a stray write
 // or a hostile process could.
-class RawMapping {
+class RawMapping : public PeerMapping {
   public:
-    explicit RawMapping(const std::string &name) {
-        const int fd = ::open(shm_file(name).c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) throw std::runtime_error("open " + shm_file(name));
-        struct stat st {};
-        ::fstat(fd, &st);
-        size_ = static_cast<std::size_t>(st.st_size);
-        base_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        ::close(fd);
-        if (base_ == MAP_FAILED) throw std::runtime_error("mmap " + shm_file(name));
-    }
-    RawMapping(const RawMapping &) = delete;
-    RawMapping &operator=(const RawMapping &) = delete;
-    ~RawMapping() { ::munmap(base_, size_); }
-    QueueLayout &layout() const { return *static_cast<QueueLayout *>(base_); }
-    std::size_t size() const { return size_; }
-
-  private:
-    void *base_;
-    std::size_t size_;
+    using PeerMapping::PeerMapping;
+    QueueLayout &layout() const { return as<QueueLayout>(); }
 };
 
 struct Corruption {

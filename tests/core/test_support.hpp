@@ -283,4 +283,38 @@ class Watchdog {
     std::thread thread_;  // last: it uses the members above
 };
 
+// An object's file mapped a second time, read-write: a peer process (a hostile or buggy
+// one) writing into the object behind its users' backs.
+class PeerMapping {
+  public:
+    explicit PeerMapping(const std::string &name) {
+        const int fd = ::open(shm_file(name).c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) throw std::runtime_error("open " + shm_file(name));
+        struct stat st {};
+        ::fstat(fd, &st);
+        size_ = static_cast<std::size_t>(st.st_size);
+        base_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        ::close(fd);
+        if (base_ == MAP_FAILED) throw std::runtime_error("mmap " + shm_file(name));
+    }
+    PeerMapping(const PeerMapping &) = delete;
+    PeerMapping &operator=(const PeerMapping &) = delete;
+    ~PeerMapping() { ::munmap(base_, size_); }
+
+    template <typename T>
+    T &as() const {
+        return *static_cast<T *>(base_);
+    }
+    template <typename T>
+    void write(std::size_t offset, T value) const {
+        std::memcpy(static_cast<char *>(base_) + offset, &value, sizeof value);
+    }
+
+    std::size_t size() const { return size_; }
+
+  private:
+    void *base_;
+    std::size_t size_;
+};
+
 }  // namespace mproc_core_test

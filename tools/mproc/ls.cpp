@@ -87,12 +87,7 @@ int run_ls(const Args &args) {
     }
 
     if (json) {
-        JsonWriter writer;
-        writer.begin_array();
-        for (const mproc_object_info_t &info : objects)
-            write_object_json(writer, info);
-        writer.end_array();
-        write_stdout(writer.text());
+        write_stdout(objects_json(objects));
     } else {
         write_stdout(table_of(objects));
     }

@@ -64,4 +64,13 @@ void write_object_json(JsonWriter &json, const mproc_object_info_t &info) {
     json.end_object();
 }
 
+std::string objects_json(const std::vector<mproc_object_info_t> &objects) {
+    JsonWriter writer;
+    writer.begin_array();
+    for (const mproc_object_info_t &info : objects)
+        write_object_json(writer, info);
+    writer.end_array();
+    return writer.text();
+}
+
 }  // namespace mproc::cli

@@ -42,12 +42,7 @@ int run_show(const Args &args) {
     }
 
     if (json) {
-        JsonWriter writer;
-        writer.begin_array();
-        for (const mproc_object_info_t &info : objects)
-            write_object_json(writer, info);
-        writer.end_array();
-        write_stdout(writer.text());
+        write_stdout(objects_json(objects));
     } else {
         for (std::size_t i = 0; i < objects.size(); ++i) {
             if (i > 0) write_stdout("\n");
